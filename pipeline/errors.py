@@ -17,3 +17,9 @@ class UserError(Exception):
         super().__init__(where + message)
         self.path = path
         self.line = line
+
+
+class Interrupted(UserError):
+    """The user stopped a run (Ctrl-C); what was saved is kept. Exit code 130."""
+
+    exit_code = 130

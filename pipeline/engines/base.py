@@ -43,7 +43,7 @@ class Engine(ABC):
     ) -> list[Translation]:
         """Translate ``segments``; ``terms[i]`` are the glossary entries matched in segment i."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release the model. Engines are also context managers."""
 
     def __enter__(self) -> Engine:

@@ -1,0 +1,44 @@
+"""Atomic writes keep the previous file on failure."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.errors import UserError
+from pipeline.fsutil import atomic_open, atomic_write_text
+
+
+def test_replaces_file(tmp_path) -> None:
+    path = tmp_path / "out.txt"
+    atomic_write_text(path, "one")
+    atomic_write_text(path, "two")
+    assert path.read_text() == "two"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_crash_leaves_previous_file(tmp_path) -> None:
+    path = tmp_path / "out.txt"
+    path.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_open(path) as fh:
+            fh.write("half")
+            raise RuntimeError("boom")
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_disk_full_is_a_user_error(tmp_path) -> None:
+    path = tmp_path / "out.txt"
+    path.write_text("old")
+    with pytest.raises(UserError, match="No space left"):
+        with atomic_open(path) as fh:
+            fh.write("x")
+            raise OSError(28, "No space left on device")
+    assert path.read_text() == "old"
+
+
+def test_unwritable_folder(tmp_path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(UserError, match="cannot write"):
+        atomic_write_text(blocker / "sub" / "out.txt", "x")
