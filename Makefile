@@ -16,10 +16,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/tmpipe run
 
-# Headless Chromium for the report tests (Debian package); tests skip with a reason without it.
+# Headless Chromium and a CJK font for the report tests (Debian packages); the tests skip
+# with a reason without Chromium.
 browser:
 	@command -v chromium >/dev/null 2>&1 || ( [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
-	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null) \
 	  || echo "make: chromium not installed; browser tests will be skipped" )
 
 lint: $(STAMP)

@@ -30,6 +30,7 @@ def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -37,6 +38,13 @@ def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8
         if isinstance(exc, OSError):
             raise UserError(f"cannot write: {exc.strerror or exc}", path) from exc
         raise
+
+
+def _umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:

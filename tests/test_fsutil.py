@@ -42,3 +42,9 @@ def test_unwritable_folder(tmp_path) -> None:
     blocker.write_text("")
     with pytest.raises(UserError, match="cannot write"):
         atomic_write_text(blocker / "sub" / "out.txt", "x")
+
+
+def test_written_file_is_readable_by_others(tmp_path) -> None:
+    path = tmp_path / "report.html"
+    atomic_write_text(path, "x")
+    assert path.stat().st_mode & 0o044 == 0o044

@@ -1,0 +1,301 @@
+"""The reviewer's report: ``report.json``, a self-contained ``report.html`` and a terminal view."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import Counter
+from collections.abc import Collection, Sequence
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from .errors import UserError
+from .fsutil import atomic_write_text
+from .qa import TERM_CHECK, summarize
+from .units import LayoutNote, RunResult, TermMatch, Unit
+
+log = logging.getLogger(__name__)
+
+ORIGIN_LABELS = {"mt": "MT", "tm-exact": "TM 100 %", "tm-context": "TM 101 %",
+                 "tm-fuzzy": "fuzzy", "copy": "copy"}
+
+
+# --------------------------------------------------------------------------- report.json
+
+
+def _find_ci(text: str, needle: str) -> tuple[int, int] | None:
+    if not needle:
+        return None
+    pattern = re.escape(needle)
+    if needle[:1].isalnum():
+        pattern = r"(?<!\w)" + pattern
+    if needle[-1:].isalnum():
+        pattern += r"(?!\w)"
+    found = re.search(pattern, text, re.IGNORECASE)
+    return (found.start(), found.end()) if found else None
+
+
+def term_status(unit: Unit, match: TermMatch) -> dict:
+    """One glossary term of a unit: where it is in source and target, and met or violated."""
+    term = match.term
+    flagged = any(f.check == "term-violation" and term.source in f.message for f in unit.flags)
+    found = next((span for a in term.accepted if (span := _find_ci(unit.target, a))), None)
+    forbidden = next((span for f in term.forbidden if (span := _find_ci(unit.target, f))), None)
+    violated = flagged or forbidden is not None or (found is None and bool(unit.target.strip()))
+    target_span = forbidden if forbidden else found
+    return {
+        "source": term.source, "target": term.target, "start": match.start, "end": match.end,
+        "status": "violated" if violated else "met",
+        "target_span": list(target_span) if target_span else None,
+        "found": unit.target[target_span[0]:target_span[1]] if target_span else None,
+    }
+
+
+def _layout_for(layout: Sequence[LayoutNote], number: int) -> list[dict]:
+    return [_layout_dict(n) for n in layout if n.segment == number]
+
+
+def _layout_dict(note: LayoutNote) -> dict:
+    return {"kind": note.kind, "paragraphs": list(note.paragraphs), "segment": note.segment,
+            "evidence": note.evidence}
+
+
+def unit_dict(unit: Unit, doc_id: str, layout: Sequence[LayoutNote] = ()) -> dict:
+    """The per-unit record of ``report.json``."""
+    return {
+        "number": unit.number, "tuid": unit.tuid(doc_id), "kind": unit.segment.kind,
+        "paragraph": unit.segment.paragraph, "source": unit.source, "target": unit.target,
+        "origin": unit.origin, "match": unit.match_score, "engine": unit.engine,
+        "model": unit.model, "retries": unit.retries,
+        "tm_source": unit.tm_match.source if unit.tm_match else None,
+        "segment_flags": list(unit.segment.flags),
+        "flags": [{"check": f.check, "severity": f.severity, "message": f.message}
+                  for f in unit.flags],
+        "terms": [term_status(unit, m) for m in unit.terms],
+        "reference": unit.reference, "alignment_confidence": unit.alignment_confidence,
+        "scores": dict(unit.scores), "layout": _layout_for(layout, unit.number),
+    }
+
+
+def _tm_counts(units: Sequence[Unit]) -> dict:
+    origins = Counter(u.origin for u in units)
+    return {"exact": origins["tm-exact"], "context": origins["tm-context"],
+            "fuzzy": origins["tm-fuzzy"], "mt": origins["mt"], "copy": origins["copy"]}
+
+
+def _glossary_counts(units: Sequence[Unit]) -> dict:
+    return {"checked": sum(bool(u.terms) for u in units),
+            "terms_checked": sum(len(u.terms) for u in units),
+            "violations": sum(f.check == "term-violation" for u in units for f in u.flags)}
+
+
+def build_report_json(result: RunResult) -> dict:
+    """Everything a reviewer (or a script) needs, as plain JSON-able data.
+
+    Counts missing from ``result`` (``tm``, ``glossary``, ``qa``) are computed from the units.
+    """
+    units = result.units
+    engine = {"name": None, "model": None, "sha256": None, **result.engine}
+    timings = {"total_s": None, "mt_s": None, "per_segment_s": None, **result.timings}
+    return {
+        "doc_id": result.doc_id,
+        "source_path": result.source_path,
+        "reference_path": result.reference_path,
+        "segments": len(result.segments),
+        "translated": len(units),
+        "paragraphs": max((s.paragraph for s in result.segments), default=0),
+        "engine": engine,
+        "tm": {**_tm_counts(units), **result.tm},
+        "glossary": {**_glossary_counts(units), **result.glossary},
+        "scores": result.scores,
+        "timings": timings,
+        "layout": [_layout_dict(n) for n in result.layout],
+        "qa": result.qa or summarize(units),
+        "options": result.options,
+        "units": [unit_dict(u, result.doc_id, result.layout) for u in units],
+    }
+
+
+def write_report_json(path: str | Path, result: RunResult) -> None:
+    """Write ``report.json`` atomically."""
+    data = build_report_json(result)
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+# --------------------------------------------------------------------------- report.html
+
+
+def highlight(text: str, spans: Sequence[tuple[int, int, str, str]]) -> Markup:
+    """HTML-escape ``text`` and wrap ``(start, end, css_class, title)`` spans in ``<mark>``."""
+    out, pos = [], 0
+    for start, end, css, title in sorted(spans):
+        if start < pos or end > len(text) or start >= end:
+            continue  # overlapping or stale span: leave the text plain
+        out.append(escape(text[pos:start]))
+        out.append(Markup('<mark class="{}" title="{}">{}</mark>').format(
+            css, title, text[start:end]))
+        pos = end
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+def _term_spans(terms: list[dict], side: str) -> list[tuple[int, int, str, str]]:
+    spans = []
+    for t in terms:
+        css = f"term {t['status']}"
+        title = f"{t['source']} → {t['target']} ({t['status']})"
+        if side == "source":
+            spans.append((t["start"], t["end"], css, title))
+        elif t["target_span"]:
+            spans.append((t["target_span"][0], t["target_span"][1], css, title))
+    return spans
+
+
+def safe_json(data: object) -> Markup:
+    """JSON for a ``<script type="application/json">``: ``<``, ``>``, ``&`` escaped."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _badge(unit: dict) -> tuple[str, str]:
+    origin = unit["origin"]
+    if origin == "tm-fuzzy" and unit["match"] is not None:
+        return "fuzzy", f"fuzzy {unit['match']:.0f} %"
+    css = {"mt": "mt", "tm-exact": "exact", "tm-context": "exact"}.get(origin, "other")
+    return css, ORIGIN_LABELS.get(origin, origin or "—")
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("pipeline", "templates"),
+                      autoescape=select_autoescape(["html", "j2"], default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["highlight"] = highlight
+    env.globals.update(term_spans=_term_spans, badge=_badge)
+    return env
+
+
+def _client_data(report: dict) -> dict:
+    """What the page's script needs per unit (filters, sorting), keyed by segment number."""
+    return {"units": [{
+        "n": u["number"], "origin": u["origin"], "kind": u["kind"],
+        "flagged": bool(u["flags"]),
+        "violations": sum(t["status"] == "violated" for t in u["terms"]),
+        "bleu": u["scores"].get("bleu"), "chrf": u["scores"].get("chrf"),
+    } for u in report["units"]]}
+
+
+def render_report_html(result: RunResult) -> str:
+    """The whole self-contained HTML page for ``result``."""
+    report = build_report_json(result)
+    qa = report["qa"]
+    origins = sorted({u["origin"] for u in report["units"] if u["origin"]})
+    template = _environment().get_template("report.html.j2")
+    return template.render(report=report, qa=qa, origins=origins,
+                           origin_labels=ORIGIN_LABELS, data=safe_json(_client_data(report)))
+
+
+def write_report_html(path: str | Path, result: RunResult) -> None:
+    """Write ``report.html`` atomically: one file, inline CSS/JS, no network."""
+    atomic_write_text(path, render_report_html(result))
+
+
+# --------------------------------------------------------------------------- review
+
+
+def result_from_units(doc_id: str, units: list[Unit], header: dict[str, str] | None = None,
+                      source_path: str = "") -> RunResult:
+    """A RunResult for units read back from a TMX (no timings; engine from the units)."""
+    header = header or {}
+    engine_unit = next((u for u in units if u.origin == "mt" and u.engine), None)
+    engine = {"name": header.get("x-engine") or (engine_unit.engine if engine_unit else None),
+              "model": header.get("x-model") or (engine_unit.model if engine_unit else None),
+              "sha256": header.get("x-model-sha256") or (
+                  engine_unit.model_sha256 if engine_unit else None)}
+    return RunResult(doc_id=doc_id, source_path=source_path,
+                     segments=[u.segment for u in units], units=units, engine=engine,
+                     tm=_tm_counts(units), glossary=_glossary_counts(units))
+
+
+def _doc_id(header: dict[str, str], units: Sequence[Unit], path: Path) -> str:
+    if header.get("x-doc"):
+        return header["x-doc"]
+    return path.name.removesuffix(".tmx").removesuffix(".TMX") or "document"
+
+
+def build_review(tmx_path: str | Path, ref_path: str | Path | None = None,
+                 qa_ignore: Collection[str] = ()) -> RunResult:
+    """Read a TMX, optionally align and score a reference, and re-run QA."""
+    from .qa import run_checks
+
+    try:
+        from .tmx import read_units_tmx  # another stage; imported when used
+    except ImportError as exc:
+        raise UserError("reading a TMX needs pipeline.tmx.read_units_tmx", tmx_path) from exc
+    path = Path(tmx_path)
+    header, units = read_units_tmx(path)
+    for unit in units:  # TMX x-qa keeps no severity; glossary violations are errors in flow
+        for flag in unit.flags:
+            if flag.check == TERM_CHECK:
+                flag.severity = "error"
+    result = result_from_units(_doc_id(header, units, path), units, header, str(path))
+    if ref_path is not None:
+        _score_reference(result, ref_path)
+    result.qa = run_checks(units, ignore=qa_ignore)
+    return result
+
+
+def _score_reference(result: RunResult, ref_path: str | Path) -> None:
+    from .textio import read_text
+
+    text = read_text(ref_path, what="reference")
+    try:
+        from . import score
+    except ImportError:  # the scoring stage is not in this checkout: review without scores
+        log.warning("%s: not scored, pipeline.score is not available", ref_path)
+        return
+    align = getattr(score, "align_reference", None)
+    if align is None:
+        from .align import align_reference as align
+    paragraphs = max((u.segment.paragraph for u in result.units), default=0)
+    align(result.units, text, paragraphs)
+    result.scores = score.score_units(result.units)
+    result.reference_path = str(ref_path)
+
+
+def print_text_report(result: RunResult, console=None, limit: int | None = None) -> None:
+    """A compact terminal view with rich: summary, then units, flagged ones first."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    report = build_report_json(result)
+    qa, tm, scores = report["qa"], report["tm"], report["scores"]
+    console.print(f"[bold]{report['doc_id']}[/]  {report['segments']} segments  "
+                  f"TM exact {tm['exact']} context {tm['context']} fuzzy {tm['fuzzy']} "
+                  f"MT {tm['mt']}  glossary violations {report['glossary']['violations']}  "
+                  f"QA errors {qa['errors']} warnings {qa['warnings']}", highlight=False)
+    if scores:
+        console.print(f"BLEU {scores.get('bleu')}  chrF {scores.get('chrf')}  "
+                      f"TER {scores.get('ter')}", highlight=False)
+    table = Table(show_lines=False, expand=True)
+    for name, ratio in (("#", 0), ("origin", 0), ("source", 3), ("target", 4), ("flags", 3)):
+        table.add_column(name, ratio=ratio or None, overflow="fold", no_wrap=not ratio)
+    ordered = sorted(report["units"], key=lambda u: (not u["flags"], u["number"]))
+    for unit in ordered[:limit]:
+        flags = "\n".join(f"[{'red' if f['severity'] == 'error' else 'yellow'}]"
+                          f"{escape_rich(f['check'])}[/]: {escape_rich(f['message'])}"
+                          for f in unit["flags"])
+        table.add_row(str(unit["number"]), _badge(unit)[1], escape_rich(unit["source"]),
+                      escape_rich(unit["target"]), flags)
+    console.print(table)
+
+
+def escape_rich(text: str) -> str:
+    """Escape rich markup in user text."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
