@@ -30,6 +30,8 @@ _PATH = click.Path(path_type=Path, dir_okay=False)
 @click.option("--model", "model_path", type=_PATH, envvar="TMPIPE_LLM_MODEL",
               help="GGUF file for the llm engine instead of the embedded model "
               "[env: TMPIPE_LLM_MODEL].")
+@click.option("--argos-package", metavar="NAME",
+              help="Installed argos package for --engine argos [default: newest zh→en].")
 @click.option("--layout", type=click.Choice(["auto", "lines"]), default="auto",
               show_default=True,
               help="auto: repair newspaper layout; lines: every non-empty line is a paragraph.")
@@ -51,9 +53,9 @@ _PATH = click.Path(path_type=Path, dir_okay=False)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary table.")
 def run_command(source: Path | None, reference: Path | None, glossary: Path | None,
                 no_glossary: bool, tm_path: Path, engine: str, model_path: Path | None,
-                layout: str, out_dir: Path | None, doc_id: str | None, fuzzy_min: float,
-                fill_min: float, batch_size: int, context: bool, qa_ignore: tuple[str, ...],
-                strict: bool, quiet: bool) -> None:
+                argos_package: str | None, layout: str, out_dir: Path | None,
+                doc_id: str | None, fuzzy_min: float, fill_min: float, batch_size: int,
+                context: bool, qa_ignore: tuple[str, ...], strict: bool, quiet: bool) -> None:
     """Translate SOURCE (default: the bundled article) and write TMX, English edition,
     segments.jsonl, report.json and report.html into the output folder."""
     if glossary is None and not no_glossary and DEFAULT_GLOSSARY.is_file():
@@ -66,7 +68,7 @@ def run_command(source: Path | None, reference: Path | None, glossary: Path | No
         glossary=None if no_glossary else glossary,
         tm_path=tm_path,
         engine=engine,
-        engine_options={"model_path": model_path} if model_path else {},
+        engine_options=_engine_options(engine, model_path, argos_package),
         layout=layout,
         fuzzy_min=fuzzy_min,
         fill_min=fill_min,
@@ -81,6 +83,15 @@ def run_command(source: Path | None, reference: Path | None, glossary: Path | No
     if not quiet:
         Console().print(summary_table(result))
     click.get_current_context().exit(exit_code(result, strict))
+
+
+def _engine_options(engine: str, model_path: Path | None, argos_package: str | None) -> dict:
+    """Route engine-specific options to the engine that takes them."""
+    if engine == "argos":
+        return {"package": argos_package} if argos_package else {}
+    if model_path and engine in ("auto", "llm"):
+        return {"model_path": model_path}
+    return {}
 
 
 class _progress:
