@@ -25,7 +25,7 @@ SEGMENT_KINDS = (
 UNTRANSLATED_KINDS = frozenset({"furniture", "marker", "ellipsis"})
 
 #: Unit origins (``Unit.origin``) written to TMX ``prop type="x-origin"``.
-ORIGINS = ("mt", "tm-exact", "tm-context", "tm-fuzzy", "copy")
+ORIGINS = ("mt", "tm-exact", "tm-context", "tm-fuzzy", "aligned", "copy")
 
 
 @dataclass
@@ -103,6 +103,7 @@ class TMMatch:
     engine: str = ""
     model_sha256: str = ""
     differences: tuple[str, ...] = ()  # what a reviewer must fix (e.g. "number 2015→2016")
+    model: str = ""  # model id of an MT unit
     unit_id: int | None = None
 
 
