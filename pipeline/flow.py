@@ -156,7 +156,7 @@ def run(options: RunOptions, hooks: Hooks | None = None) -> RunResult:
         reference_path=str(reference) if reference else None,
         options=_options_record(options),
     )
-    write_outputs(result, out_dir, options.layout)
+    write_outputs(result, out_dir, options.layout, text)
     return result
 
 
@@ -189,8 +189,8 @@ def _apply_memory(units, previous, tm, options: RunOptions, stats: dict) -> list
         cached = next((m for m in matches if m.origin == "mt" and m.kind != "fuzzy"), None)
         if cached is not None and _same_engine(cached, options):
             unit.target, unit.origin = cached.target, "mt"
-            unit.engine, unit.model_sha256 = cached.engine, cached.model_sha256
-            unit.model = getattr(cached, "model", "") or unit.model
+            unit.engine, unit.model, unit.model_sha256 = (
+                cached.engine, cached.model, cached.model_sha256)
             stats["mt_reused"] += 1
             continue
         if best is not None:
@@ -379,26 +379,19 @@ def english_edition(segments: Sequence[Segment], units: Sequence[Unit], layout: 
     return "".join(" ".join(parts) + "\n" for _, parts in sorted(paragraphs.items()))
 
 
-def segments_jsonl(segments: Sequence[Segment]) -> str:
-    """One JSON object per segment: number, paragraph, kind, flags, text, offsets."""
-    lines = []
-    for s in segments:
-        record = {
-            "number": s.number,
-            "paragraph": s.paragraph,
-            "kind": s.kind,
-            "flags": s.flags,
-            "text": s.text,
-            "start": s.start,
-            "end": s.end,
-            "spans": [list(span) for span in s.spans],
-            "source_paragraphs": s.source_paragraphs,
-        }
-        lines.append(json.dumps(record, ensure_ascii=False))
-    return "\n".join(lines) + "\n"
+def segments_jsonl(segments: Sequence[Segment], text: str) -> str:
+    """One JSON object per segment: number, paragraph, kind, flags, text, offsets, lines."""
+    from .segment.output import LineIndex, segment_record
+
+    lines = LineIndex(text)
+    return "".join(
+        json.dumps(segment_record(s, lines), ensure_ascii=False) + "\n" for s in segments
+    )
 
 
-def write_outputs(result: RunResult, out_dir: Path, layout: str) -> dict[str, Path]:
+def write_outputs(
+    result: RunResult, out_dir: Path, layout: str, source_text: str
+) -> dict[str, Path]:
     """Write the five run outputs atomically; return their paths by name."""
     from .report import write_report_html, write_report_json
     from .tmx import write_units_tmx
@@ -419,7 +412,7 @@ def write_outputs(result: RunResult, out_dir: Path, layout: str) -> dict[str, Pa
     write_units_tmx(paths["tmx"], result.units, result.doc_id, header)
     atomic_write_text(paths["english"], english_edition(result.segments, result.units, layout))
     with atomic_open(paths["segments"]) as fh:
-        fh.write(segments_jsonl(result.segments))
+        fh.write(segments_jsonl(result.segments, source_text))
     write_report_json(paths["report_json"], result)
     write_report_html(paths["report_html"], result)
     result.options["outputs"] = {k: str(v) for k, v in paths.items()}
