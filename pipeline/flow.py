@@ -287,7 +287,9 @@ def _verify_and_retry(batch, prev_of, engine, options, glossary_stats) -> None:
             continue
         violations = verify_terms(unit.target, unit.terms)
         if violations:
-            repaired = insert_do_not_translate(unit.target, violations)
+            repaired = insert_do_not_translate(
+                unit.target, violations, source=unit.source, matches=unit.terms
+            )
             if repaired is not None:
                 unit.target = repaired
                 glossary_stats["repaired"] += 1

@@ -1,0 +1,122 @@
+"""Text folding shared by the matcher and the verifier.
+
+Chinese side: NFKC, ASCII letters lower-cased, middle-dot look-alikes folded to U+00B7.
+Offsets found in the folded text are mapped back to the original text.
+English side: NFKC, curly quotes and dashes folded to ASCII; case is left to the regexes.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+#: Applied after NFKC; every entry maps one character to one character (length-preserving).
+_SOURCE_FOLD = str.maketrans(
+    {
+        **{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)},
+        "\u2022": "\u00b7",  # • bullet
+        "\u2027": "\u00b7",  # ‧ hyphenation point
+        "\u2219": "\u00b7",  # ∙ bullet operator
+        "\u22c5": "\u00b7",  # ⋅ dot operator
+        "\u30fb": "\u00b7",  # ・ katakana middle dot
+        "\u0387": "\u00b7",  # Greek ano teleia
+    }
+)
+
+_ENGLISH_FOLD = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u00b4": "'", "\u0060": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-", "\u00ad": "-",
+    }
+)
+
+
+_SOURCE_FOLDED = re.compile("[" + "".join(re.escape(chr(c)) for c in _SOURCE_FOLD) + "]")
+_ENGLISH_FOLDED = re.compile("[" + "".join(re.escape(chr(c)) for c in _ENGLISH_FOLD) + "]")
+
+
+def _source_fold_nfkc(text: str) -> str:
+    return text.translate(_SOURCE_FOLD) if _SOURCE_FOLDED.search(text) else text
+
+
+def fold_source(text: str) -> str:
+    """The matching key of a source term: NFKC, ASCII lower case, one middle dot."""
+    return _source_fold_nfkc(unicodedata.normalize("NFKC", text))
+
+
+def fold_english(text: str) -> str:
+    """``text`` with compatibility forms, curly quotes and dashes folded."""
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.translate(_ENGLISH_FOLD) if _ENGLISH_FOLDED.search(text) else text
+
+
+#: Blocks without decompositions or composition partners (CJK ideographs, Hangul
+#: syllables, surrogates), skipped to build the tables faster.
+_PLAIN_BLOCKS = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7A3), (0xD800, 0xDFFF),
+                 (0x20000, 0x2A6DF), (0x2A700, 0x2EE5F))
+
+
+@functools.cache
+def _tables() -> tuple[dict[int, str], frozenset[str]]:
+    """``(single, joins)`` computed once from the Unicode database.
+
+    ``single`` maps each character whose compatibility decomposition is one other
+    character to it (a length-preserving translate table). ``joins`` holds the
+    characters that can change the normal form of what precedes them: their
+    decomposition starts with a combining mark or with a character that is the second
+    half of a canonical composition (Hangul vowels and trailing consonants included).
+    """
+    planes: list[int] = []
+    start = 0
+    for low, high in _PLAIN_BLOCKS:
+        planes += range(start, low)
+        start = high + 1
+    planes += range(start, 0x30000)
+    seconds = {chr(cp) for cp in range(0x1161, 0x1176)} | {chr(cp) for cp in range(0x11A8, 0x11C3)}
+    for cp in planes:
+        nfd = unicodedata.normalize("NFD", chr(cp))
+        if len(nfd) == 2 and not unicodedata.combining(nfd[1]):
+            seconds.add(nfd[1])
+    single: dict[int, str] = {}
+    joins: set[str] = set()
+    for cp in planes:
+        ch = chr(cp)
+        nfkd = unicodedata.normalize("NFKD", ch)
+        if len(nfkd) == 1 and nfkd != ch:
+            single[cp] = nfkd
+        if nfkd and (unicodedata.combining(nfkd[0]) or nfkd[0] in seconds):
+            joins.add(ch)
+    return single, frozenset(joins)
+
+
+def fold_with_offsets(text: str) -> tuple[str, dict[int, int] | None]:
+    """Fold ``text`` like :func:`fold_source`; return ``(folded, boundaries)``.
+
+    ``boundaries`` is ``None`` when folding kept every offset (the common case, also
+    with full-width punctuation); otherwise it maps each folded offset that falls on a
+    boundary between independently normalised spans to the original offset. Matches
+    that do not start and end on a boundary are not real matches.
+    """
+    if unicodedata.is_normalized("NFKC", text):
+        return _source_fold_nfkc(text), None
+    single, joins = _tables()
+    narrow = text.translate(single)
+    if unicodedata.is_normalized("NFKC", narrow):
+        return _source_fold_nfkc(narrow), None
+    parts: list[str] = []
+    bounds: dict[int, int] = {0: 0}
+    pos = start = 0
+    for i in range(1, len(text) + 1):
+        if i < len(text) and text[i] in joins:
+            continue
+        piece = fold_source(text[start:i])
+        parts.append(piece)
+        pos += len(piece)
+        bounds[pos] = i
+        start = i
+    return "".join(parts), bounds
