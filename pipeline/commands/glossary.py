@@ -1,0 +1,95 @@
+"""``tmpipe glossary validate|convert`` and ``tmpipe check`` (the terminology CI gate)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..glossary import (
+    check_tmx,
+    load_glossary,
+    validate_glossary,
+    write_glossary,
+    write_json,
+    write_junit,
+)
+from ..glossary.check import CheckResult, describe
+from ..glossary.formats import FORMATS, format_for_output
+
+_FILE = click.Path(path_type=Path, dir_okay=False)
+
+
+@click.group("glossary")
+def glossary_group() -> None:
+    """Validate and convert term glossaries (TSV, CSV, TBX)."""
+
+
+@glossary_group.command("validate")
+@click.argument("file", type=_FILE)
+@click.option("--against", type=_FILE,
+              help="Text file (e.g. the source article): warn about terms that never occur.")
+@click.pass_context
+def validate_cmd(ctx: click.Context, file: Path, against: Path | None) -> None:
+    """Check FILE; exit 2 with file:line messages when it has errors."""
+    report = validate_glossary(file, against)
+    for message in report.errors:
+        click.echo(f"error: {message}", err=True)
+    for message in report.warnings:
+        click.echo(f"warning: {message}", err=True)
+    summary = f"{file}: {report.terms} terms, {len(report.errors)} errors, " \
+              f"{len(report.warnings)} warnings"
+    if report.occurring is not None:
+        summary += f"; {report.occurring} terms occur in {against}"
+    click.echo(summary)
+    if not report.ok:
+        ctx.exit(2)
+
+
+@glossary_group.command("convert")
+@click.argument("source", metavar="IN", type=_FILE)
+@click.option("-o", "--output", "output", type=_FILE, required=True,
+              help="Output file; format from its extension (.tsv, .csv, .tbx).")
+@click.option("--to", type=click.Choice(FORMATS), help="Output format [default: from -o].")
+def convert_cmd(source: Path, output: Path, to: str | None) -> None:
+    """Convert a glossary between TSV, CSV and TBX."""
+    fmt = format_for_output(output, to)
+    glossary = load_glossary(source)
+    write_glossary(output, glossary.terms, fmt)
+    click.echo(f"wrote {len(glossary.terms)} terms to {output} ({fmt})")
+
+
+@click.command("check")
+@click.argument("tmx", nargs=-1, required=True, type=_FILE)
+@click.option("--glossary", "glossary_path", type=_FILE, required=True,
+              help="Glossary (TSV, CSV or TBX), e.g. glossary/wic.tsv.")
+@click.option("--json", "json_path", type=_FILE, help="Write the findings as JSON.")
+@click.option("--junit", "junit_path", type=_FILE, help="Write JUnit XML (one case per unit).")
+@click.option("--baseline", type=_FILE,
+              help="Older TMX: fail only on violations it did not already have.")
+@click.pass_context
+def check_cmd(ctx: click.Context, tmx: tuple[Path, ...], glossary_path: Path,
+              json_path: Path | None, junit_path: Path | None, baseline: Path | None) -> None:
+    """Fail (exit 1) when a TMX unit breaks a glossary rendering; exit 2 on bad input."""
+    glossary = load_glossary(glossary_path)
+    result = check_tmx(list(tmx), glossary, baseline)
+    if json_path is not None:
+        write_json(json_path, result)
+    if junit_path is not None:
+        write_junit(junit_path, result)
+    _print_result(result)
+    ctx.exit(result.exit_code)
+
+
+def _print_result(result: CheckResult) -> None:
+    for unit, violation in result.failures:
+        click.echo(f"{unit.file}:{unit.line}: {unit.tuid}: {violation.kind}: "
+                   f"{describe(violation)}")
+    summary = (f"checked {result.checked} of {result.scanned} units, "
+               f"{result.terms_checked} term occurrences: {len(result.failures)} violations")
+    if result.baseline:
+        summary += f" ({result.suppressed} already in the baseline, ignored)"
+    click.echo(summary)
+
+
+COMMANDS: list[click.Command] = [glossary_group, check_cmd]
