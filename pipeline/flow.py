@@ -17,6 +17,7 @@ from . import __version__
 from .engines.base import Engine
 from .errors import Interrupted, UserError
 from .fsutil import atomic_open, atomic_write_text
+from .memory import DEFAULT_TM_PATH
 from .textio import read_text
 from .units import Flag, MTRequest, RunResult, Segment, TermMatch, TMMatch, Unit
 
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 BUNDLED_SOURCE = Path("segments/zjrb-2023-11-07/source.zh.txt")
 DEFAULT_GLOSSARY = Path("glossary/wic.tsv")
-DEFAULT_TM = Path("output/memory.sqlite")
+DEFAULT_TM = DEFAULT_TM_PATH
 
 
 @dataclass

@@ -1,0 +1,147 @@
+"""The whole pipeline on real stages with a fake engine (pipeline logic, not MT quality)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import REPO, SEED
+from fakes import FakeEngine
+from lxml import etree
+
+from pipeline import flow
+from pipeline.cli import main
+from pipeline.errors import UserError
+from pipeline.flow import Hooks, RunOptions
+
+GLOSSARY = REPO / "glossary" / "wic.tsv"
+
+
+def _options(tmp_path: Path, source: Path, **kw) -> RunOptions:
+    return RunOptions(
+        source=source,
+        doc_id=kw.pop("doc_id", "doc"),
+        out_dir=tmp_path / "out",
+        tm_path=tmp_path / "tm.sqlite",
+        glossary=kw.pop("glossary", GLOSSARY),
+        **kw,
+    )
+
+
+def _hooks(engine: FakeEngine) -> Hooks:
+    return Hooks(engine_factory=lambda name, **opts: engine)
+
+
+@pytest.fixture
+def small_source(tmp_path: Path) -> Path:
+    path = tmp_path / "small.zh.txt"
+    path.write_text(
+        "世界互联网大会乌镇峰会开幕\n\n"
+        "今年是世界互联网大会乌镇峰会第十年。构建网络空间命运共同体是峰会的永久主题。\n\n"
+        "GSMA首席执行官洪耀庄坐上了前往上海的航班。\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_run_writes_the_five_outputs(tmp_path, small_source) -> None:
+    engine = FakeEngine()
+    result = flow.run(_options(tmp_path, small_source), _hooks(engine))
+    out = tmp_path / "out"
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["doc.en.txt", "doc.tmx", "report.html", "report.json", "segments.jsonl"]
+    assert engine.closed
+    assert result.tm["mt"] == len(result.units) == 4
+
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    for key in ("doc_id", "segments", "engine", "tm", "glossary", "scores", "timings"):
+        assert key in report
+    assert report["engine"]["name"] == "fake"
+    assert report["glossary"]["checked"] >= 3
+    assert report["scores"] is None
+
+    tree = etree.parse(str(out / "doc.tmx"))
+    tus = tree.findall(".//tu")
+    assert [tu.get("tuid") for tu in tus] == [f"doc:{u.number}" for u in result.units]
+    english = (out / "doc.en.txt").read_text(encoding="utf-8").splitlines()
+    assert len(english) == 3  # headline + two body paragraphs
+    assert "World Internet Conference" in english[1]
+
+    lines = (out / "segments.jsonl").read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    text = small_source.read_text(encoding="utf-8")
+    assert text[first["start"] : first["end"]] == first["text"]
+
+
+def test_second_run_is_served_from_memory(tmp_path, small_source) -> None:
+    first = flow.run(_options(tmp_path, small_source), _hooks(FakeEngine()))
+    tmx_first = (tmp_path / "out" / "doc.tmx").read_bytes()
+    engine = FakeEngine()
+    second = flow.run(_options(tmp_path, small_source), _hooks(engine))
+    assert engine.calls == []  # no MT at all
+    assert [u.target for u in second.units] == [u.target for u in first.units]
+    assert second.tm["mt_reused"] == len(second.units)
+    assert _without_dates(tmx_first) == _without_dates(
+        (tmp_path / "out" / "doc.tmx").read_bytes()
+    )
+
+
+def _without_dates(data: bytes) -> bytes:
+    root = etree.fromstring(data)
+    for el in root.iter():
+        for attr in ("creationdate", "changedate"):
+            el.attrib.pop(attr, None)
+    for prop in root.iter("prop"):
+        if prop.get("type", "").endswith("-s") or "time" in prop.get("type", ""):
+            prop.text = ""
+    return etree.tostring(root)
+
+
+def test_missing_term_is_retried_once_with_a_hint(tmp_path, small_source) -> None:
+    engine = FakeEngine(drop_terms_first=True)
+    result = flow.run(_options(tmp_path, small_source), _hooks(engine))
+    hinted = [r for call in engine.calls for r in call if r.hint]
+    assert hinted, "violating segments must be re-sent with a hint"
+    assert result.glossary["violations_before_retry"] > 0
+    assert result.glossary["violations"] == 0
+    assert all(u.retries >= 1 for u in result.units if u.terms)
+
+
+def test_no_glossary_means_no_term_checks(tmp_path, small_source) -> None:
+    result = flow.run(_options(tmp_path, small_source, glossary=None), _hooks(FakeEngine()))
+    assert result.glossary["checked"] == 0
+
+
+def test_lines_layout_keeps_line_count(tmp_path) -> None:
+    source = tmp_path / "lines.zh.txt"
+    source.write_text("第一行。\n\n(上接第一版)\n第三行没有句号\n", encoding="utf-8")
+    flow.run(_options(tmp_path, source, layout="lines"), _hooks(FakeEngine()))
+    english = (tmp_path / "out" / "doc.en.txt").read_text(encoding="utf-8").splitlines()
+    assert len(english) == 3
+
+
+def test_missing_source_is_a_user_error(tmp_path) -> None:
+    with pytest.raises(UserError, match="not found"):
+        flow.run(_options(tmp_path, tmp_path / "nope.txt"), _hooks(FakeEngine()))
+
+
+def test_seed_article_end_to_end_with_fake_engine(tmp_path) -> None:
+    result = flow.run(_options(tmp_path, SEED, doc_id="zjrb"), _hooks(FakeEngine()))
+    kinds = {s.kind for s in result.segments}
+    assert {"headline", "body", "furniture", "marker"} <= kinds
+    assert all(u.segment.translatable for u in result.units)
+    english = (tmp_path / "out" / "zjrb.en.txt").read_text(encoding="utf-8")
+    assert "(上接第一版)" not in english
+    assert result.glossary["terms_checked"] > 20
+
+
+def test_cli_bad_input_exits_2_with_one_line(tmp_path) -> None:
+    bad = tmp_path / "bad.zh.txt"
+    bad.write_bytes(b"\x00\x01\x02binary")
+    runner = CliRunner()
+    result = runner.invoke(main, ["run", str(bad), "--tm", str(tmp_path / "tm.sqlite")])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "bad.zh.txt" in result.output
