@@ -111,13 +111,14 @@ def run(options: RunOptions, hooks: Hooks | None = None) -> RunResult:
         if pending:
             engine = _make_engine(options, hooks)
             t0 = time.perf_counter()
+            saved = [0]
             try:
                 prev_of = {id(u): p for u, p in zip(units, previous, strict=True)}
-                _translate(pending, prev_of, engine, tm, options, hooks, doc_id, glossary_stats)
+                _translate(pending, prev_of, engine, tm, options, hooks, doc_id, glossary_stats,
+                           saved)
             except KeyboardInterrupt:
-                done = sum(1 for u in pending if u.target)
                 raise Interrupted(
-                    f"interrupted: {done} of {len(pending)} new translations saved in "
+                    f"interrupted: {saved[0]} of {len(pending)} new translations saved in "
                     f"{options.tm_path}; run the same command again to resume",
                 ) from None
             finally:
@@ -127,8 +128,9 @@ def run(options: RunOptions, hooks: Hooks | None = None) -> RunResult:
         if hooks.done:
             hooks.done()
 
+        verified = {id(u) for u in pending}
         for unit in units:
-            if unit.origin != "mt" and unit.terms:
+            if id(unit) not in verified and unit.terms:
                 _flag_term_violations(unit)
         qa_summary = run_checks(units, ignore=options.qa_ignore)
 
@@ -192,6 +194,7 @@ def _apply_memory(units, previous, tm, options: RunOptions, stats: dict) -> list
             unit.target, unit.origin = cached.target, "mt"
             unit.engine, unit.model, unit.model_sha256 = (
                 cached.engine, cached.model, cached.model_sha256)
+            unit.flags.extend(Flag("engine", "warning", note) for note in cached.notes)
             stats["mt_reused"] += 1
             continue
         if best is not None:
@@ -237,8 +240,12 @@ def _request(unit: Unit, prev: str | None, options: RunOptions, hint: str | None
     )
 
 
-def _translate(pending, prev_of, engine, tm, options, hooks, doc_id, glossary_stats) -> None:
-    """MT in batches; verify terms, retry once, and commit each batch to the TM."""
+def _translate(pending, prev_of, engine, tm, options, hooks, doc_id, glossary_stats,
+               saved: list[int]) -> None:
+    """MT in batches; verify terms, retry once, and commit each batch to the TM.
+
+    ``saved[0]`` counts the units committed so far, for the message after Ctrl-C.
+    """
     advance = hooks.progress("Translating", len(pending)) if hooks.progress else None
     for start in range(0, len(pending), options.batch_size):
         batch = pending[start : start + options.batch_size]
@@ -249,6 +256,7 @@ def _translate(pending, prev_of, engine, tm, options, hooks, doc_id, glossary_st
             _take_translation(unit, translation)
         _verify_and_retry(batch, prev_of, engine, options, glossary_stats)
         tm.add_units(batch, doc_id, [prev_of[id(u)] for u in batch])
+        saved[0] += len(batch)
 
 
 def _take_translation(unit: Unit, translation) -> None:

@@ -107,7 +107,8 @@ _UPSERT = (
 )
 _INSERT_NEW = f"INSERT INTO units ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) ON CONFLICT DO NOTHING"
 _SELECT = (
-    "SELECT id, source, target, key, prev_key, origin, engine, model_sha256, changed_at, model"
+    "SELECT id, source, target, key, prev_key, origin, engine, model_sha256, changed_at, model, "
+    "flags"
 )
 
 
@@ -192,6 +193,12 @@ def _text_diffs(old: str, new: str, limit: int = 4) -> list[str]:
         if len(out) >= limit:
             break
     return out
+
+
+def _engine_notes(flags_json: str | None) -> tuple[str, ...]:
+    """The engine's notes among a stored unit's flags (QA flags are recomputed on reuse)."""
+    return tuple(f.get("message", "") for f in _json(flags_json, list)
+                 if isinstance(f, dict) and f.get("check") == "engine")
 
 
 def score_fuzzy(query_key: str, tm_key: str) -> tuple[float, tuple[str, ...]]:
@@ -292,6 +299,7 @@ class TranslationMemory:
     def _setup(self, timeout: float) -> None:
         conn = self.conn
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        self._refuse_foreign()
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
             raise sqlite3.DatabaseError(f"cannot switch to WAL journal (mode {mode})")
@@ -302,6 +310,13 @@ class TranslationMemory:
             return
         with self._transaction():
             self._migrate()
+
+    def _refuse_foreign(self) -> None:
+        """Refuse, before changing anything, a SQLite file that is not a tmpipe memory."""
+        tables = {r[0] for r in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and "schema_version" not in tables:
+            raise UserError("SQLite file is not a tmpipe translation memory", self.path)
 
     def _current_version(self) -> int | None:
         """The schema version without taking the write lock (None: no version table)."""
@@ -472,7 +487,7 @@ class TranslationMemory:
     def _match(row: tuple, score: float, kind: str, differences: tuple[str, ...]) -> TMMatch:
         return TMMatch(source=row[1], target=row[2], score=score, kind=kind, origin=row[5],
                        engine=row[6], model_sha256=row[7], differences=differences,
-                       unit_id=row[0], model=row[9] or "")
+                       unit_id=row[0], model=row[9] or "", notes=_engine_notes(row[10]))
 
     def _fuzzy_rows(self, key: str, exclude: set[int]) -> list[tuple]:
         ids = self._candidate_ids(key)

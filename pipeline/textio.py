@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import UserError
@@ -20,6 +22,18 @@ _BOMS = (
 )
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+#: Longest line :func:`read_text` accepts. A line is a paragraph; a longer one means a
+#: file without line breaks, which would make the segmenter and the memory crawl.
+MAX_LINE_CHARS = 500_000
+#: Share of Chinese characters in traditional form above which a text counts as traditional.
+TRADITIONAL_MIN = 0.05
+_SAMPLE_CHARS = 20_000
+#: Common characters that exist only in traditional form (fallback without opencc).
+_TRADITIONAL_ONLY = frozenset(
+    "們這個會國說來時為對與區業經發關東書長開門問間車電網際議當後過還點實現學讓種總從進種"
+    "體將應們義產動務記見話認變設計團問題頭樣質術龍鄉縣歷運邊達選遠華濟資鎮烏舉灣廣數據"
+)
 
 
 def decode_bytes(data: bytes, path: str | Path) -> tuple[str, str]:
@@ -75,8 +89,75 @@ def _guess_encoding(data: bytes, path: str | Path) -> str:
     raise UserError("not UTF-8 text, and not recognisably GB18030 or Big5", path, line)
 
 
-def read_text(path: str | Path, *, what: str = "file") -> str:
-    """Read a user's text file, refusing missing, empty, binary or undecodable files."""
+def traditional_share(text: str) -> float:
+    """Share (0–1) of the Chinese characters in ``text`` that are traditional forms.
+
+    Uses opencc's ``t2s`` table when opencc is installed, else a short built-in list of
+    common traditional-only characters. Looks at the first 20,000 Chinese characters.
+    """
+    han = _CJK.findall(text[: _SAMPLE_CHARS * 4])[:_SAMPLE_CHARS]
+    if not han:
+        return 0.0
+    counts: dict[str, int] = {}
+    for char in han:
+        counts[char] = counts.get(char, 0) + 1
+    traditional = _traditional_chars(sorted(counts))
+    return sum(counts[c] for c in traditional) / len(han)
+
+
+def _traditional_chars(chars: list[str]) -> set[str]:
+    """The characters of ``chars`` that opencc (or the fallback list) maps to simplified."""
+    converter = _t2s()
+    converted = converter("\n".join(chars)).split("\n") if converter else []
+    if len(converted) != len(chars):
+        return {c for c in chars if c in _TRADITIONAL_ONLY}
+    return {c for c, s in zip(chars, converted, strict=True) if s != c}
+
+
+@functools.cache
+def _t2s() -> Callable[[str], str] | None:
+    """opencc's traditional→simplified converter, or None when opencc is unusable."""
+    try:
+        import opencc
+
+        return opencc.OpenCC("t2s").convert
+    except Exception:  # noqa: BLE001 - missing package or data: the caller falls back
+        log.debug("opencc unavailable; using the built-in traditional character list")
+        return None
+
+
+def script_note(text: str, path: str | Path) -> str | None:
+    """A one-line note when ``text`` is traditional Chinese (accepted as it is), else None."""
+    share = traditional_share(text)
+    if share < TRADITIONAL_MIN:
+        return None
+    return (f"{path}: looks like traditional Chinese ({share:.0%} of Chinese characters are "
+            "traditional forms); translated as it is, but glossary terms and memory matches "
+            "are simplified: convert first (opencc -c t2s) for the best results")
+
+
+def check_line_lengths(text: str, path: str | Path, limit: int = MAX_LINE_CHARS) -> None:
+    """Refuse a text with a line longer than ``limit`` characters (file and line named)."""
+    if len(text) <= limit:
+        return
+    start, number = 0, 1
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        if end - start > limit:
+            raise UserError(
+                f"line is {end - start:,} characters long (at most {limit:,}): a line is a "
+                "paragraph; is this a file without line breaks?", path, number)
+        start, number = end + 1, number + 1
+
+
+def read_text(path: str | Path, *, what: str = "file", max_line: int = MAX_LINE_CHARS) -> str:
+    """Read a user's text file, refusing missing, empty, binary or undecodable files.
+
+    Also refuses lines longer than ``max_line`` characters and logs a note when the
+    text is traditional Chinese.
+    """
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -87,6 +168,11 @@ def read_text(path: str | Path, *, what: str = "file") -> str:
     except OSError as exc:
         raise UserError(f"cannot read {what}: {exc.strerror or exc}", path) from exc
     text, _ = decode_bytes(data, path)
+    del data
     if not text.strip():
         raise UserError(f"{what} is empty", path)
+    check_line_lengths(text, path, max_line)
+    note = script_note(text, path)
+    if note:
+        log.warning("%s", note)
     return text

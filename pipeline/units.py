@@ -105,6 +105,7 @@ class TMMatch:
     differences: tuple[str, ...] = ()  # what a reviewer must fix (e.g. "number 2015→2016")
     model: str = ""  # model id of an MT unit
     unit_id: int | None = None
+    notes: tuple[str, ...] = ()  # engine notes stored with an MT unit (e.g. placeholder repairs)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,12 +78,18 @@ def run_command(source: Path | None, reference: Path | None, glossary: Path | No
         qa_ignore=qa_ignore,
         strict=strict,
     )
+    signal.signal(signal.SIGTERM, _terminate)
     console = Console(stderr=True, quiet=quiet)
     with _progress(console) as hooks:
         result = run(options, hooks)
     if not quiet:
         Console().print(summary_table(result))
     click.get_current_context().exit(exit_code(result, strict))
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM stops a run like Ctrl-C: committed batches are kept, exit 130."""
+    raise KeyboardInterrupt
 
 
 def _engine_options(engine: str, model_path: Path | None, argos_package: str | None) -> dict:
