@@ -29,5 +29,20 @@ lint: $(STAMP)
 test: $(STAMP) browser lint
 	$(BIN)/pytest
 
+# Not part of `make test`: benchmarks, long fuzzing, translation quality (slow, need the model).
+bench: $(STAMP)
+	$(BIN)/python bench/bench_segment.py
+	$(BIN)/python bench/bench_check.py
+	$(BIN)/python bench/bench_tm.py
+	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_e2e.py
+
+fuzz: $(STAMP)
+	$(BIN)/python bench/fuzz/run.py --examples 10000 --json output/fuzz.json
+	TMPIPE_SLOW=1 $(BIN)/pytest tests/test_reliability_input.py -k 200mb
+
+quality: $(STAMP)
+	$(BIN)/python bench/quality/run.py
+
 clean:
 	rm -rf $(VENV) output/*/ output/*.sqlite*
