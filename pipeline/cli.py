@@ -42,6 +42,8 @@ def main(verbose: bool) -> None:
         format="tmpipe: %(levelname)s: %(message)s",
         stream=sys.stderr,
     )
+    # jieba announces its dictionary loading at DEBUG through its own handler.
+    logging.getLogger("jieba").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 for _name in COMMAND_MODULES:

@@ -195,50 +195,112 @@ def _read_header(elem: etree._Element, path: Path) -> _Header:
     return _Header(srclang, props, dict(elem.attrib))
 
 
-def _make_tu(elem: etree._Element, header: _Header, path: Path, index: int,
-             tgtlang: str | None) -> TU | None:
-    tuvs = [child for child in elem if child.tag == "tuv"]
-    langs = [_tuv_lang(tuv) for tuv in tuvs]
-    line = elem.sourceline or 0
-    if any(not lang for lang in langs):
-        raise UserError("tuv without xml:lang", path, line)
-    srclang = elem.get("srclang") or header.srclang
-    src = _pick_source(langs, srclang)
-    if src is None:
-        raise UserError(f"tu has no tuv in the source language {srclang}", path, line)
-    tgt = _pick_target(langs, src, tgtlang)
-    if tgt is None:
-        if tgtlang:
-            return None
-        raise UserError("tu has no tuv in a target language", path, line)
-    segs = []
-    for tuv in (tuvs[src], tuvs[tgt]):
-        seg = tuv.find("seg")
-        if seg is None:
-            raise UserError("tuv without seg", path, tuv.sourceline)
-        segs.append(seg)
-    props, notes = _props_notes(elem)
-    texts: dict[str, str] = {}
-    for lang, tuv in zip(langs, tuvs, strict=True):
-        seg = tuv.find("seg")
-        texts.setdefault(lang_key(lang), _plain(seg) if seg is not None else "")
-    return TU(
-        tuid=elem.get("tuid") or str(index),
-        source=_plain(segs[0]),
-        target=_plain(segs[1]),
-        srclang=langs[src],
-        tgtlang=langs[tgt],
-        props=props,
-        notes=notes,
-        source_xml=_inner_xml(segs[0]),
-        target_xml=_inner_xml(segs[1]),
-        creationdate=elem.get("creationdate", ""),
-        changedate=elem.get("changedate", ""),
-        creationid=elem.get("creationid", ""),
-        changeid=elem.get("changeid", ""),
-        tuvs=texts,
-        line=line,
-    )
+def _seg_text_xml(seg: etree._Element) -> tuple[str, str]:
+    """``(plain text, inner XML)`` of a ``seg``; a ``seg`` without children is the fast path."""
+    if len(seg) == 0:
+        text = seg.text or ""
+        if "&" in text or "<" in text or ">" in text:
+            return text, escape(text)
+        return text, text
+    return _plain(seg), _inner_xml(seg)
+
+
+def _find_seg(tuv: etree._Element) -> etree._Element | None:
+    """``tuv.find("seg")``, faster when the ``seg`` is the first child (the usual case)."""
+    if len(tuv):
+        first = tuv[0]
+        if first.tag == "seg":
+            return first
+    return tuv.find("seg")
+
+
+class _Reader:
+    """Per-file state of :func:`_iter_events`: the header and caches keyed by language codes
+    (a TMX repeats the same few codes, so the source/target choice is made once per set)."""
+
+    def __init__(self, path: Path, tgtlang: str | None):
+        self.path = path
+        self.tgtlang = tgtlang
+        self.header: _Header | None = None
+        self._picks: dict[tuple[str, tuple[str, ...]], tuple[int | None, int | None]] = {}
+        self._keys: dict[str, str] = {}
+
+    def _pick(self, srclang: str, langs: list[str]) -> tuple[int | None, int | None]:
+        key = (srclang, tuple(langs))
+        picked = self._picks.get(key)
+        if picked is None:
+            src = _pick_source(langs, srclang)
+            tgt = _pick_target(langs, src, self.tgtlang) if src is not None else None
+            picked = self._picks[key] = (src, tgt)
+        return picked
+
+    def _key(self, lang: str) -> str:
+        key = self._keys.get(lang)
+        if key is None:
+            key = self._keys[lang] = lang_key(lang)
+        return key
+
+    def make_tu(self, elem: etree._Element, index: int) -> TU | None:
+        """The :class:`TU` of a ``tu`` element (None: no tuv in the requested ``tgtlang``)."""
+        path = self.path
+        tuvs: list[etree._Element] = []
+        langs: list[str] = []
+        props: dict[str, str] = {}
+        notes: list[str] = []
+        for child in elem:
+            tag = child.tag
+            if tag == "tuv":
+                tuvs.append(child)
+                langs.append(child.get(XML_LANG) or child.get("lang") or child.get("LANG") or "")
+            elif tag == "prop":
+                props[child.get("type", "")] = child.text or ""
+            elif tag == "note":
+                notes.append(child.text or "")
+        line = elem.sourceline or 0
+        if not all(langs):
+            raise UserError("tuv without xml:lang", path, line)
+        srclang = elem.get("srclang") or self.header.srclang  # type: ignore[union-attr]
+        src, tgt = self._pick(srclang, langs)
+        if src is None:
+            raise UserError(f"tu has no tuv in the source language {srclang}", path, line)
+        if tgt is None:
+            if self.tgtlang:
+                return None
+            raise UserError("tu has no tuv in a target language", path, line)
+        segs = [_find_seg(tuv) for tuv in tuvs]
+        for i in (src, tgt):
+            if segs[i] is None:
+                raise UserError("tuv without seg", path, tuvs[i].sourceline)
+        texts: dict[str, str] = {}
+        source = target = source_xml = target_xml = ""
+        for i, seg in enumerate(segs):
+            key = self._key(langs[i])
+            if i == src:
+                source, source_xml = _seg_text_xml(seg)
+                texts.setdefault(key, source)
+            elif i == tgt:
+                target, target_xml = _seg_text_xml(seg)
+                texts.setdefault(key, target)
+            elif key not in texts:
+                texts[key] = _plain(seg) if seg is not None else ""
+        get = elem.get
+        return TU(
+            tuid=get("tuid") or str(index),
+            source=source,
+            target=target,
+            srclang=langs[src],
+            tgtlang=langs[tgt],
+            props=props,
+            notes=notes,
+            source_xml=source_xml,
+            target_xml=target_xml,
+            creationdate=get("creationdate", ""),
+            changedate=get("changedate", ""),
+            creationid=get("creationid", ""),
+            changeid=get("changeid", ""),
+            tuvs=texts,
+            line=line,
+        )
 
 
 def _open_binary(path: Path) -> IO[bytes]:
@@ -252,14 +314,44 @@ def _open_binary(path: Path) -> IO[bytes]:
         raise UserError(f"cannot read TMX: {exc.strerror or exc}", path) from exc
 
 
+_PARSE_OPTIONS = {"resolve_entities": False, "load_dtd": False, "no_network": True,
+                  "remove_comments": True, "remove_pis": True, "huge_tree": False}
+
+
+def _check_root_first(fh: IO[bytes], path: Path) -> bool:
+    """Check the root element (and the DTD) as soon as its start tag is read; False when
+    that was not possible here (unseekable input, a syntax error first).
+
+    This lets the main pass ask for ``header``/``tu`` end events only. A syntax error
+    is left for the main pass to report, at the same place and in the same words.
+    """
+    if not fh.seekable():
+        return False
+    parser = etree.XMLPullParser(events=("start",), **_PARSE_OPTIONS)
+    try:
+        while chunk := fh.read(65536):
+            parser.feed(chunk)
+            for _, elem in parser.read_events():
+                _check_root(elem, path)
+                return True
+    except etree.XMLSyntaxError:
+        return False
+    finally:
+        fh.seek(0)
+    return False
+
+
 def _iter_events(path: Path, header_out: list[_Header],
                  tgtlang: str | None) -> Iterator[TU]:
     with _open_binary(path) as fh:
-        context = etree.iterparse(
-            fh, events=("start", "end"), resolve_entities=False, load_dtd=False,
-            no_network=True, remove_comments=True, remove_pis=True, huge_tree=False,
-        )
-        root_seen = False
+        if _check_root_first(fh, path):  # fast: only the events used below
+            root_seen = True
+            context = etree.iterparse(fh, events=("end",), tag=("header", "tu"),
+                                      **_PARSE_OPTIONS)
+        else:
+            root_seen = False
+            context = etree.iterparse(fh, events=("start", "end"), **_PARSE_OPTIONS)
+        reader = _Reader(path, tgtlang)
         index = 0
         for event, elem in context:
             if event == "start":
@@ -268,13 +360,11 @@ def _iter_events(path: Path, header_out: list[_Header],
                     _check_root(elem, path)
                 continue
             tag = elem.tag
-            if tag == "header":
-                header_out.append(_read_header(elem, path))
-            elif tag == "tu":
-                if not header_out:
+            if tag == "tu":
+                if reader.header is None:
                     raise UserError("tu before the TMX header", path, elem.sourceline)
                 index += 1
-                tu = _make_tu(elem, header_out[0], path, index, tgtlang)
+                tu = reader.make_tu(elem, index)
                 elem.clear(keep_tail=False)
                 parent = elem.getparent()
                 if parent is not None:
@@ -282,6 +372,10 @@ def _iter_events(path: Path, header_out: list[_Header],
                         del parent[0]
                 if tu is not None:
                     yield tu
+            elif tag == "header":
+                header_out.append(_read_header(elem, path))
+                if reader.header is None:
+                    reader.header = header_out[0]
         if not header_out:
             raise UserError("TMX has no header", path)
 
@@ -424,22 +518,25 @@ def _tu_xml(tu: TU, date: str, srclang: str) -> str | None:
     props = tu.props
     joined = "".join((tu.tuid, tu.creationid, tu.changeid, tu.creationdate, tu.changedate,
                       tu.srclang, tu.tgtlang, tu.source, tu.target, *tu.notes, *props.keys(),
-                      *props.values()))
+                      *props.values(), date))
     if _FORBIDDEN.search(joined):
         return None
-    extra = f' srclang="{_a(tu.srclang)}"' if lang_key(tu.srclang) != lang_key(srclang) else ""
+    # One search decides for every field (most units need no escaping at all).
+    a, t = (_a, _t) if _NEEDS_ATTR_ESCAPE.search(joined) else (str, str)
+    extra = (f' srclang="{a(tu.srclang)}"'
+             if tu.srclang != srclang and lang_key(tu.srclang) != lang_key(srclang) else "")
     parts = [
-        f'<tu tuid="{_a(tu.tuid)}" creationdate="{_a(tu.creationdate or date)}" '
-        f'creationid="{_a(tu.creationid or "tmpipe")}" '
-        f'changedate="{_a(tu.changedate or tu.creationdate or date)}" '
-        f'changeid="{_a(tu.changeid or tu.creationid or "tmpipe")}"{extra}>'
+        f'<tu tuid="{a(tu.tuid)}" creationdate="{a(tu.creationdate or date)}" '
+        f'creationid="{a(tu.creationid or "tmpipe")}" '
+        f'changedate="{a(tu.changedate or tu.creationdate or date)}" '
+        f'changeid="{a(tu.changeid or tu.creationid or "tmpipe")}"{extra}>'
     ]
     for note in tu.notes:
-        parts.append(f"<note>{_t(note)}</note>")
+        parts.append(f"<note>{t(note)}</note>")
     for name, value in props.items():
-        parts.append(f'<prop type="{_a(name)}">{_t(value)}</prop>')
-    parts.append(f'<tuv xml:lang="{_a(tu.srclang)}"><seg>{_t(tu.source)}</seg></tuv>'
-                 f'<tuv xml:lang="{_a(tu.tgtlang)}"><seg>{_t(tu.target)}</seg></tuv></tu>\n')
+        parts.append(f'<prop type="{a(name)}">{t(value)}</prop>')
+    parts.append(f'<tuv xml:lang="{a(tu.srclang)}"><seg>{t(tu.source)}</seg></tuv>'
+                 f'<tuv xml:lang="{a(tu.tgtlang)}"><seg>{t(tu.target)}</seg></tuv></tu>\n')
     return "".join(parts)
 
 

@@ -172,6 +172,33 @@ def test_each_term_reported_once_per_unit() -> None:
     assert len(verify_terms("nothing here", matches)) == 1
 
 
+@pytest.mark.parametrize("target", [
+    "World \u0131nternet Conference",  # dotless i: re.IGNORECASE equates it with i
+    "WORLD \u0130NTERNET CONFERENCES",
+    "the \uff37\uff29\uff23 met",  # full-width letters fold to ASCII
+])
+def test_non_ascii_targets_keep_ignorecase_semantics(target: str) -> None:
+    assert _check(WIC_TERM, target) == []
+
+
+def test_forbidden_found_keeps_the_targets_case_and_position() -> None:
+    target = "Before: WIC. After: the CYBERSPACE community of Common Destiny, again."
+    [v, _] = _check(CSF, target)
+    assert (v.kind, v.found) == ("forbidden", "CYBERSPACE community of Common Destiny")
+
+
+def test_fast_fold_agrees_with_character_by_character_folding() -> None:
+    from pipeline.glossary.normal import fold_with_offsets
+
+    for text in ["ＧＤＰ增长，５Ｇ（测试）", "\u3000中国・浙江", "\uf900\u2f00ﾊﾟ", "e\u0301x，",
+                 "가나，", "𠀀，A"]:
+        folded, bounds = fold_with_offsets(text)
+        assert folded == fold_source(text) or bounds is not None
+        if bounds is None:
+            assert folded == fold_source(text) and len(folded) == len(text)
+    assert fold_with_offsets("ＧＤＰ增长，５Ｇ") == ("gdp增长,5g", None)
+
+
 # ----------------------------------------------------------------------------- DNT repair
 
 

@@ -257,3 +257,38 @@ def test_fast_and_element_paths_keep_order(tmp_path: Path) -> None:
     if DTD.exists():
         doc = etree.parse(str(out), etree.XMLParser(load_dtd=False, no_network=True))
         assert etree.DTD(str(DTD)).validate(doc)
+
+
+def test_reader_fast_path_matches_the_general_one(tmp_path: Path) -> None:
+    """Plain segs, a seg after a prop, escaped text and inline tags read alike."""
+    path = tmp_path / "mixed.tmx"
+    path.write_text(
+        '<?xml version="1.0"?>\n<!-- c --><tmx version="1.4"><header srclang="zh-CN"/><body>\n'
+        '<tu tuid="a"><prop type="x-doc">d</prop><tuv xml:lang="zh-CN"><seg>一 &amp; &lt;二&gt;'
+        '</seg></tuv><tuv xml:lang="en"><prop type="p">v</prop><seg>one</seg></tuv></tu>\n'
+        '<tu><tuv xml:lang="en"><seg>b<ph x="1">&lt;br/&gt;</ph>c</seg></tuv>'
+        '<tuv xml:lang="fr"><seg>fr</seg></tuv><tuv xml:lang="ZH-cn"><seg>乙</seg></tuv></tu>\n'
+        "</body></tmx>\n", encoding="utf-8")
+    first, second = iter_tus(path)
+    assert (first.tuid, first.source, first.source_xml, first.target, first.line) == (
+        "a", "一 & <二>", "一 &amp; &lt;二&gt;", "one", 3)
+    assert first.props == {"x-doc": "d"} and first.tuvs == {"zh-cn": "一 & <二>", "en": "one"}
+    assert (second.tuid, second.source, second.target, second.target_xml) == (
+        "2", "乙", "bc", 'b<ph x="1">&lt;br/&gt;</ph>c')
+    assert second.tuvs == {"en": "bc", "fr": "fr", "zh-cn": "乙"}
+
+
+def test_reader_accepts_a_pipe(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    fifo = tmp_path / "in.tmx"
+    os.mkfifo(fifo)
+    text = ('<tmx version="1.4"><header srclang="zh"/><body><tu><tuv xml:lang="zh"><seg>一</seg>'
+            '</tuv><tuv xml:lang="en"><seg>one</seg></tuv></tu></body></tmx>')
+    writer = threading.Thread(target=lambda: fifo.write_text(text, encoding="utf-8"))
+    writer.start()
+    try:
+        assert [(tu.source, tu.target) for tu in iter_tus(fifo)] == [("一", "one")]
+    finally:
+        writer.join(5)

@@ -60,16 +60,23 @@ def _zh_en_pairs(path: Path) -> Iterator[tuple[str, int, str, str]]:
     """``(tuid, line, zh, en)`` for units with a Chinese and an English variant."""
     from ..tmx import iter_tus
 
+    # The first Chinese and the first English language of each set of tuv languages.
+    picks: dict[tuple[str, ...], tuple[str | None, str | None]] = {}
     for tu in iter_tus(path):
-        zh = en = None
-        for lang, text in tu.tuvs.items():
-            primary = lang.split("-", 1)[0].lower()
-            if primary == "zh" and zh is None:
-                zh = text
-            elif primary == "en" and en is None:
-                en = text
-        if zh is not None and en is not None:
-            yield tu.tuid, tu.line, zh, en
+        tuvs = tu.tuvs
+        langs = tuple(tuvs)
+        pick = picks.get(langs)
+        if pick is None:
+            zh = en = None
+            for lang in langs:
+                primary = lang.split("-", 1)[0].lower()
+                if primary == "zh" and zh is None:
+                    zh = lang
+                elif primary == "en" and en is None:
+                    en = lang
+            pick = picks[langs] = (zh, en)
+        if pick[0] is not None and pick[1] is not None:
+            yield tu.tuid, tu.line, tuvs[pick[0]], tuvs[pick[1]]
 
 
 def _violation_key(v: TermViolation) -> tuple[str, str]:

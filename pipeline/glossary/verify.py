@@ -78,12 +78,33 @@ def _loose_pattern(token: str) -> str:
     return head + "".join(parts) + tail
 
 
+def _needles(renderings: Sequence[str]) -> tuple[str, ...] | None:
+    """The lower-cased first token of each rendering of an :func:`_alternation`.
+
+    Every match of the alternation starts with one of them, so in an ASCII text that
+    holds none of them (lower-cased) the alternation cannot match. ``None`` when that
+    shortcut does not hold (a non-ASCII first token, a rendering without a token).
+    """
+    out = []
+    for rendering in renderings:
+        if not rendering.strip():
+            continue
+        tokens = [tok for tok in re.split(_SEP, fold_english(rendering).strip()) if tok]
+        if not tokens or not tokens[0].isascii():
+            return None
+        out.append(tokens[0].lower())
+    return tuple(out) or None
+
+
 @dataclass(frozen=True)
 class _Compiled:
     accepted: re.Pattern[str] | None
     forbidden: re.Pattern[str] | None
     exact: re.Pattern[str] | None  # do-not-translate: the source as written
     loose: re.Pattern[str] | None  # do-not-translate: case/spacing near misses
+    accepted_needles: tuple[str, ...] | None = None  # see _needles
+    forbidden_needles: tuple[str, ...] | None = None
+    exact_needle: str = ""  # do-not-translate: the literal that ``exact`` needs
 
 
 _CACHE: dict[int, tuple[Term, _Compiled]] = {}
@@ -109,17 +130,38 @@ def _compile(term: Term) -> _Compiled:
             forbidden=_alternation(term.forbidden),
             exact=re.compile(_exact_pattern(source)),
             loose=re.compile(_loose_pattern(source), re.IGNORECASE),
+            accepted_needles=_needles(term.variants),
+            forbidden_needles=_needles(term.forbidden),
+            exact_needle=source,
         )
-    return _Compiled(_alternation(term.accepted), _alternation(term.forbidden), None, None)
+    return _Compiled(_alternation(term.accepted), _alternation(term.forbidden), None, None,
+                     _needles(term.accepted), _needles(term.forbidden))
 
 
-def _missing(term: Term, folded: str) -> TermViolation | None:
+def _search(pattern: re.Pattern[str] | None, needles: tuple[str, ...] | None, folded: str,
+            lowered: str | None) -> re.Match[str] | None:
+    """``pattern.search(folded)``; with ``lowered`` (``folded`` is ASCII) and ``needles``,
+    a plain substring test first rules out most texts and finds where to start."""
+    if pattern is None:
+        return None
+    if lowered is None or needles is None:
+        return pattern.search(folded)
+    start = -1
+    for needle in needles:
+        at = lowered.find(needle)
+        if at >= 0 and (start < 0 or at < start):
+            start = at
+    # Look-behinds still see the text before ``start``, so the match is the same.
+    return pattern.search(folded, start) if start >= 0 else None
+
+
+def _missing(term: Term, folded: str, lowered: str | None = None) -> TermViolation | None:
     c = compiled(term)
-    if c.accepted is not None and c.accepted.search(folded):
+    if _search(c.accepted, c.accepted_needles, folded, lowered):
         return None
     if c.exact is None:
         return TermViolation(term, "missing", "")
-    if c.exact.search(folded):
+    if c.exact_needle in folded and c.exact.search(folded):
         return None
     near = c.loose.search(folded) if c.loose is not None else None
     return TermViolation(term, "missing", near.group() if near else "")
@@ -128,6 +170,7 @@ def _missing(term: Term, folded: str) -> TermViolation | None:
 def verify_terms(target: str, matches: Sequence[TermMatch]) -> list[TermViolation]:
     """Violations of the matched terms in ``target``: one per term and kind, source order."""
     folded = fold_english(target)
+    lowered = folded.lower() if folded.isascii() else None
     out: list[TermViolation] = []
     seen: set[int] = set()
     for match in matches:
@@ -135,11 +178,11 @@ def verify_terms(target: str, matches: Sequence[TermMatch]) -> list[TermViolatio
         if id(term) in seen:
             continue
         seen.add(id(term))
-        forbidden = compiled(term).forbidden
-        hit = forbidden.search(folded) if forbidden is not None else None
+        c = compiled(term)
+        hit = _search(c.forbidden, c.forbidden_needles, folded, lowered)
         if hit:
             out.append(TermViolation(term, "forbidden", hit.group()))
-        missing = _missing(term, folded)
+        missing = _missing(term, folded, lowered)
         if missing is not None:
             out.append(missing)
     return out
