@@ -146,6 +146,12 @@ def _plain(seg: etree._Element) -> str:
     return "".join(parts)
 
 
+def _refuse_entities(seg: etree._Element, path: Path) -> None:
+    """An entity reference left unresolved (its DTD is never loaded) is refused, not dropped."""
+    for node in seg.iter(etree.Entity):
+        raise UserError(f"undefined entity {node.text} in seg", path, node.sourceline)
+
+
 def _inner_xml(seg: etree._Element) -> str:
     """The content of ``seg`` as XML text (tags kept)."""
     if len(seg) == 0:
@@ -269,8 +275,11 @@ class _Reader:
             raise UserError("tu has no tuv in a target language", path, line)
         segs = [_find_seg(tuv) for tuv in tuvs]
         for i in (src, tgt):
-            if segs[i] is None:
+            seg = segs[i]
+            if seg is None:
                 raise UserError("tuv without seg", path, tuvs[i].sourceline)
+            if len(seg):
+                _refuse_entities(seg, path)
         texts: dict[str, str] = {}
         source = target = source_xml = target_xml = ""
         for i, seg in enumerate(segs):

@@ -379,8 +379,6 @@ def test_external_dtd_and_entities_are_never_fetched(
         fifo.close()
 
 
-@pytest.mark.xfail(strict=True, reason="tmx.py drops an undefined entity reference (DOCTYPE "
-                   "with an external DTD, not loaded) from the text silently instead of refusing")
 def test_undefined_entity_is_refused_not_dropped(tmp_path: Path) -> None:
     path = tmp_path / "entity.tmx"
     path.write_text(_tmx('<tu><tuv xml:lang="zh-CN"><seg>中文&x;</seg></tuv>'
