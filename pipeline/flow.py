@@ -106,6 +106,7 @@ def run(options: RunOptions, hooks: Hooks | None = None) -> RunResult:
     glossary_stats = {"violations_before_retry": 0, "retried": 0, "repaired": 0}
     mt_seconds = 0.0
     engine: Engine | None = None
+    prev_of = {id(u): p for u, p in zip(units, previous, strict=True)}
     with TranslationMemory(options.tm_path) as tm:
         pending = _apply_memory(units, previous, tm, options, stats)
         if pending:
@@ -113,7 +114,6 @@ def run(options: RunOptions, hooks: Hooks | None = None) -> RunResult:
             t0 = time.perf_counter()
             saved = [0]
             try:
-                prev_of = {id(u): p for u, p in zip(units, previous, strict=True)}
                 _translate(pending, prev_of, engine, tm, options, hooks, doc_id, glossary_stats,
                            saved)
             except KeyboardInterrupt:
@@ -133,6 +133,8 @@ def run(options: RunOptions, hooks: Hooks | None = None) -> RunResult:
             if id(unit) not in verified and unit.terms:
                 _flag_term_violations(unit)
         qa_summary = run_checks(units, ignore=options.qa_ignore)
+        if pending:  # store the QA flags with this run's new units
+            tm.add_units(pending, doc_id, [prev_of[id(u)] for u in pending])
 
     scores = None
     if reference is not None:

@@ -145,3 +145,14 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path) -> None:
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "bad.zh.txt" in result.output
+
+
+def test_memory_keeps_the_qa_flags_of_new_units(tmp_path, small_source) -> None:
+    from pipeline.memory import TranslationMemory
+
+    result = flow.run(_options(tmp_path, small_source), _hooks(FakeEngine()))
+    expected = {u.source: sorted(f.check for f in u.flags) for u in result.units}
+    assert any(expected.values())  # the fake engine's output trips the numbers check
+    with TranslationMemory(tmp_path / "tm.sqlite") as tm:
+        stored = {u.source: sorted(f["check"] for f in u.flags) for u in tm.iter_units()}
+    assert stored == expected
