@@ -199,8 +199,9 @@ def _apply_memory(units, previous, tm, options: RunOptions, stats: dict) -> list
             unit.flags.extend(Flag("engine", "warning", note) for note in cached.notes)
             stats["mt_reused"] += 1
             continue
-        if best is not None:
-            unit.tm_match = best
+        example = best or (matches[0] if matches else None)
+        if example is not None:  # shown to the engine as an example, origin kept visible
+            unit.tm_match = example
         pending.append(unit)
     return pending
 

@@ -156,3 +156,47 @@ def test_memory_keeps_the_qa_flags_of_new_units(tmp_path, small_source) -> None:
     with TranslationMemory(tmp_path / "tm.sqlite") as tm:
         stored = {u.source: sorted(f["check"] for f in u.flags) for u in tm.iter_units()}
     assert stored == expected
+
+
+def _seed_memory(tmp_path: Path, pairs: list[tuple[str, str]]) -> None:
+    from pipeline.memory import TranslationMemory
+
+    with TranslationMemory(tmp_path / "tm.sqlite") as tm:
+        tm.import_pairs(pairs, origin="human")
+
+
+EDITED = (
+    "今年是世界互联网大会乌镇峰会第十年。\n\n"
+    "2015年,第二届世界互联网大会开幕式上,中国提出“网络空间命运共同体”倡议。\n"
+)
+HUMAN = [
+    ("今年是世界互联网大会乌镇峰会第十年。",
+     "This year marks the 10th year of the World Internet Conference Wuzhen Summit."),
+    ("2016年,第三届世界互联网大会开幕式上,中国提出“网络空间命运共同体”倡议。",
+     "At the opening of the third World Internet Conference in 2016, China put forward "
+     "the initiative of a community with a shared future in cyberspace."),
+]
+
+
+def test_edited_copy_gets_fuzzy_matches_with_number_differences(tmp_path) -> None:
+    _seed_memory(tmp_path, HUMAN)
+    source = tmp_path / "edited.zh.txt"
+    source.write_text(EDITED, encoding="utf-8")
+    result = flow.run(_options(tmp_path, source, fill_min=75), _hooks(FakeEngine()))
+    exact, fuzzy = result.units
+    assert (exact.origin, exact.match_score) == ("tm-exact", 100)
+    assert fuzzy.origin == "tm-fuzzy" and 75 <= fuzzy.match_score < 100
+    differences = [f.message for f in fuzzy.flags if f.check == "tm-difference"]
+    assert any("2016" in d and "2015" in d for d in differences), differences
+    assert result.tm["exact"] == 1 and result.tm["fuzzy"] == 1 and result.tm["mt"] == 0
+
+
+def test_fuzzy_match_below_fill_becomes_an_engine_example(tmp_path) -> None:
+    _seed_memory(tmp_path, HUMAN)
+    source = tmp_path / "edited.zh.txt"
+    source.write_text(EDITED, encoding="utf-8")
+    engine = FakeEngine()
+    result = flow.run(_options(tmp_path, source), _hooks(engine))
+    requests = [r for call in engine.calls for r in call]
+    assert len(requests) == 1 and requests[0].examples == ((HUMAN[1][0], HUMAN[1][1]),)
+    assert result.units[1].origin == "mt" and result.units[1].tm_match is not None
