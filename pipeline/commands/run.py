@@ -31,6 +31,8 @@ _PATH = click.Path(path_type=Path, dir_okay=False)
 @click.option("--model", "model_path", type=_PATH, envvar="TMPIPE_LLM_MODEL",
               help="GGUF file for the llm engine instead of the embedded model "
               "[env: TMPIPE_LLM_MODEL].")
+@click.option("--threads", type=click.IntRange(1, 256), envvar="TMPIPE_THREADS",
+              help="CPU threads for the engine [default: all cores; env: TMPIPE_THREADS].")
 @click.option("--argos-package", metavar="NAME",
               help="Installed argos package for --engine argos [default: newest zh→en].")
 @click.option("--layout", type=click.Choice(["auto", "lines"]), default="auto",
@@ -54,7 +56,7 @@ _PATH = click.Path(path_type=Path, dir_okay=False)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary table.")
 def run_command(source: Path | None, reference: Path | None, glossary: Path | None,
                 no_glossary: bool, tm_path: Path, engine: str, model_path: Path | None,
-                argos_package: str | None, layout: str, out_dir: Path | None,
+                threads: int | None, argos_package: str | None, layout: str, out_dir: Path | None,
                 doc_id: str | None, fuzzy_min: float, fill_min: float, batch_size: int,
                 context: bool, qa_ignore: tuple[str, ...], strict: bool, quiet: bool) -> None:
     """Translate SOURCE (default: the bundled article) and write TMX, English edition,
@@ -69,7 +71,7 @@ def run_command(source: Path | None, reference: Path | None, glossary: Path | No
         glossary=None if no_glossary else glossary,
         tm_path=tm_path,
         engine=engine,
-        engine_options=_engine_options(engine, model_path, argos_package),
+        engine_options=_engine_options(engine, model_path, argos_package, threads),
         layout=layout,
         fuzzy_min=fuzzy_min,
         fill_min=fill_min,
@@ -92,13 +94,15 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _engine_options(engine: str, model_path: Path | None, argos_package: str | None) -> dict:
-    """Route engine-specific options to the engine that takes them."""
-    if engine == "argos":
-        return {"package": argos_package} if argos_package else {}
-    if model_path and engine in ("auto", "llm"):
-        return {"model_path": model_path}
-    return {}
+def _engine_options(engine: str, model_path: Path | None, argos_package: str | None,
+                    threads: int | None) -> dict:
+    """Route engine-specific options to the engine that takes them (``auto`` drops the rest)."""
+    options: dict = {"threads": threads} if threads else {}
+    if engine in ("argos", "auto") and argos_package:
+        options["package"] = argos_package
+    if engine in ("llm", "auto") and model_path:
+        options["model_path"] = model_path
+    return options
 
 
 class _progress:
