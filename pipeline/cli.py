@@ -42,8 +42,11 @@ def main(verbose: bool) -> None:
         format="tmpipe: %(levelname)s: %(message)s",
         stream=sys.stderr,
     )
-    # jieba announces its dictionary loading at DEBUG through its own handler.
-    logging.getLogger("jieba").setLevel(logging.INFO if verbose else logging.WARNING)
+    # jieba announces its dictionary loading at DEBUG through its own handler, and sets
+    # that level when imported: import it first, then quieten it.
+    import jieba
+
+    jieba.setLogLevel(logging.INFO if verbose else logging.WARNING)
 
 
 for _name in COMMAND_MODULES:
