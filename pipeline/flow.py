@@ -107,6 +107,8 @@ def run(options: RunOptions, hooks: Hooks | None = None) -> RunResult:
     mt_seconds = 0.0
     engine: Engine | None = None
     prev_of = {id(u): p for u, p in zip(units, previous, strict=True)}
+    prev_unit = {id(u): units[i - 1] if previous[i] is not None else None
+                 for i, u in enumerate(units)}
     with TranslationMemory(options.tm_path) as tm:
         pending = _apply_memory(units, previous, tm, options, stats)
         if pending:
@@ -114,8 +116,8 @@ def run(options: RunOptions, hooks: Hooks | None = None) -> RunResult:
             t0 = time.perf_counter()
             saved = [0]
             try:
-                _translate(pending, prev_of, engine, tm, options, hooks, doc_id, glossary_stats,
-                           saved)
+                _translate(pending, prev_of, prev_unit, engine, tm, options, hooks, doc_id,
+                           glossary_stats, saved)
             except KeyboardInterrupt:
                 raise Interrupted(
                     f"interrupted: {saved[0]} of {len(pending)} new translations saved in "
@@ -243,9 +245,9 @@ def _request(unit: Unit, prev: str | None, options: RunOptions, hint: str | None
     )
 
 
-def _translate(pending, prev_of, engine, tm, options, hooks, doc_id, glossary_stats,
+def _translate(pending, prev_of, prev_unit, engine, tm, options, hooks, doc_id, glossary_stats,
                saved: list[int]) -> None:
-    """MT in batches; verify terms, retry once, and commit each batch to the TM.
+    """MT in batches; catch echoes, verify terms, retry once, commit each batch to the TM.
 
     ``saved[0]`` counts the units committed so far, for the message after Ctrl-C.
     """
@@ -257,6 +259,7 @@ def _translate(pending, prev_of, engine, tm, options, hooks, doc_id, glossary_st
         translations = engine.translate_batch(requests, terms, progress=advance)
         for unit, translation in zip(batch, translations, strict=True):
             _take_translation(unit, translation)
+        _retry_echoes(batch, prev_unit, engine, options)
         _verify_and_retry(batch, prev_of, engine, options, glossary_stats)
         tm.add_units(batch, doc_id, [prev_of[id(u)] for u in batch])
         saved[0] += len(batch)
@@ -272,6 +275,36 @@ def _take_translation(unit: Unit, translation) -> None:
     unit.retries += translation.retries
     for note in translation.notes:
         unit.flags.append(Flag("engine", "warning", note))
+
+
+def _is_echo(unit: Unit, previous: Unit | None) -> bool:
+    """The engine repeated the previous segment's translation for a different source."""
+    return (
+        previous is not None
+        and bool(previous.target.strip())
+        and previous.source != unit.source
+        and " ".join(previous.target.split()) == " ".join(unit.target.split())
+    )
+
+
+def _retry_echoes(batch, prev_unit, engine, options) -> None:
+    """Re-translate, without context, segments whose output echoes the previous segment's.
+
+    A chat model shown the previous segment now and then answers it again; the retry
+    drops the context. An echo that survives is flagged for the reviewer.
+    """
+    echoes = [u for u in batch if _is_echo(u, prev_unit[id(u)])]
+    if not echoes:
+        return
+    hint = "translate only this text; it is not the previous segment"
+    requests = [MTRequest(source=u.source, examples=_request(u, None, options).examples,
+                          hint=hint) for u in echoes]
+    terms = [[m.term for m in u.terms] for u in echoes]
+    for unit, translation in zip(echoes, engine.translate_batch(requests, terms), strict=True):
+        _take_translation(unit, translation)
+        unit.retries += 1
+        if _is_echo(unit, prev_unit[id(unit)]):
+            unit.flags.append(Flag("echo", "error", "repeats the previous segment's translation"))
 
 
 def _verify_and_retry(batch, prev_of, engine, options, glossary_stats) -> None:

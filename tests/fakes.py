@@ -22,8 +22,10 @@ class FakeEngine(Engine):
     model = "fake-model"
     model_sha256 = "0" * 64
 
-    def __init__(self, drop_terms_first: bool = False, **_: object):
+    def __init__(self, drop_terms_first: bool = False, echo: bool = False, **_: object):
         self.drop_terms_first = drop_terms_first
+        self.echo = echo  # repeat the last answer for a request with context and no hint
+        self.last_text = ""
         self.calls: list[list[MTRequest]] = []
         self.closed = False
 
@@ -45,6 +47,9 @@ class FakeEngine(Engine):
             if seg_terms and (request.hint or not self.drop_terms_first):
                 words += ["about"] + [t.target for t in seg_terms]
             text = " ".join(words) + "."
+            if self.echo and request.previous and not request.hint and self.last_text:
+                text = self.last_text
+            self.last_text = text
             out.append(Translation(text=text, engine=self.name, model=self.model,
                                    model_sha256=self.model_sha256, raw=text))
             if progress:

@@ -200,3 +200,16 @@ def test_fuzzy_match_below_fill_becomes_an_engine_example(tmp_path) -> None:
     requests = [r for call in engine.calls for r in call]
     assert len(requests) == 1 and requests[0].examples == ((HUMAN[1][0], HUMAN[1][1]),)
     assert result.units[1].origin == "mt" and result.units[1].tm_match is not None
+
+
+def test_echo_of_the_previous_segment_is_retried_without_context(tmp_path) -> None:
+    source = tmp_path / "echo.zh.txt"
+    text = "第一句话有十个字符吗。第二句话比第一句话长得多一点。第三句。\n"
+    source.write_text(text, encoding="utf-8")
+    engine = FakeEngine(echo=True)
+    result = flow.run(_options(tmp_path, source, glossary=None), _hooks(engine))
+    targets = [u.target for u in result.units]
+    assert len(set(targets)) == 3, targets
+    retried = [r for call in engine.calls[1:] for r in call]
+    assert retried and all(r.previous is None and r.hint for r in retried)
+    assert not any(f.check == "echo" for u in result.units for f in u.flags)
