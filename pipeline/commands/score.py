@@ -238,10 +238,15 @@ def _print_compare(result: dict, run_a: Path, run_b: Path) -> None:
                 f"{row['chrf_a']:.1f}",
                 f"{row['chrf_b']:.1f}",
                 f"{row['delta']:+.1f}",
-                row["a"],
-                row["b"],
+                _clip(row["a"]),
+                _clip(row["b"]),
             )
         console.print(changed)
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    """Shorten a segment for the terminal table (the JSON output keeps it whole)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 COMMANDS: list[click.Command] = [score, align, compare]
