@@ -134,6 +134,7 @@ def run(options: RunOptions, hooks: Hooks | None = None) -> RunResult:
         for unit in units:
             if id(unit) not in verified and unit.terms:
                 _flag_term_violations(unit)
+        _flag_echoes(units, prev_unit)
         qa_summary = run_checks(units, ignore=options.qa_ignore)
         if pending:  # store the QA flags with this run's new units
             tm.add_units(pending, doc_id, [prev_of[id(u)] for u in pending])
@@ -199,6 +200,7 @@ def _apply_memory(units, previous, tm, options: RunOptions, stats: dict) -> list
             unit.engine, unit.model, unit.model_sha256 = (
                 cached.engine, cached.model, cached.model_sha256)
             unit.flags.extend(Flag("engine", "warning", note) for note in cached.notes)
+            unit.retries = cached.retries
             stats["mt_reused"] += 1
             continue
         example = best or (matches[0] if matches else None)
@@ -291,7 +293,7 @@ def _retry_echoes(batch, prev_unit, engine, options) -> None:
     """Re-translate, without context, segments whose output echoes the previous segment's.
 
     A chat model shown the previous segment now and then answers it again; the retry
-    drops the context. An echo that survives is flagged for the reviewer.
+    drops the context. An echo that survives is flagged by :func:`_flag_echoes`.
     """
     echoes = [u for u in batch if _is_echo(u, prev_unit[id(u)])]
     if not echoes:
@@ -303,6 +305,11 @@ def _retry_echoes(batch, prev_unit, engine, options) -> None:
     for unit, translation in zip(echoes, engine.translate_batch(requests, terms), strict=True):
         _take_translation(unit, translation)
         unit.retries += 1
+
+
+def _flag_echoes(units: Sequence[Unit], prev_unit: dict) -> None:
+    """Flag every unit (new or from the TM) that still repeats the previous translation."""
+    for unit in units:
         if _is_echo(unit, prev_unit[id(unit)]):
             unit.flags.append(Flag("echo", "error", "repeats the previous segment's translation"))
 

@@ -108,7 +108,7 @@ _UPSERT = (
 _INSERT_NEW = f"INSERT INTO units ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) ON CONFLICT DO NOTHING"
 _SELECT = (
     "SELECT id, source, target, key, prev_key, origin, engine, model_sha256, changed_at, model, "
-    "flags"
+    "flags, props"
 )
 
 
@@ -197,8 +197,14 @@ def _text_diffs(old: str, new: str, limit: int = 4) -> list[str]:
 
 def _engine_notes(flags_json: str | None) -> tuple[str, ...]:
     """The engine's notes among a stored unit's flags (QA flags are recomputed on reuse)."""
-    return tuple(f.get("message", "") for f in _json(flags_json, list)
+    return tuple(f.get("message", "") for f in _json(flags_json or "", list)
                  if isinstance(f, dict) and f.get("check") == "engine")
+
+
+def _retries(props_json: str | None) -> int:
+    """The engine retries recorded in a stored unit's TMX props."""
+    value = _json(props_json or "", dict).get("x-retries", "0")
+    return int(value) if str(value).isdigit() else 0
 
 
 def score_fuzzy(query_key: str, tm_key: str) -> tuple[float, tuple[str, ...]]:
@@ -487,7 +493,8 @@ class TranslationMemory:
     def _match(row: tuple, score: float, kind: str, differences: tuple[str, ...]) -> TMMatch:
         return TMMatch(source=row[1], target=row[2], score=score, kind=kind, origin=row[5],
                        engine=row[6], model_sha256=row[7], differences=differences,
-                       unit_id=row[0], model=row[9] or "", notes=_engine_notes(row[10]))
+                       unit_id=row[0], model=row[9] or "", notes=_engine_notes(row[10]),
+                       retries=_retries(row[11]))
 
     def _fuzzy_rows(self, key: str, exclude: set[int]) -> list[tuple]:
         ids = self._candidate_ids(key)

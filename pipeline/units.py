@@ -106,6 +106,7 @@ class TMMatch:
     model: str = ""  # model id of an MT unit
     unit_id: int | None = None
     notes: tuple[str, ...] = ()  # engine notes stored with an MT unit (e.g. placeholder repairs)
+    retries: int = 0  # engine retries recorded with an MT unit
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,8 @@ def test_run_writes_the_five_outputs(tmp_path, small_source) -> None:
 
 
 def test_second_run_is_served_from_memory(tmp_path, small_source) -> None:
-    first = flow.run(_options(tmp_path, small_source), _hooks(FakeEngine()))
+    first = flow.run(_options(tmp_path, small_source), _hooks(FakeEngine(drop_terms_first=True)))
+    assert any(u.retries for u in first.units)
     tmx_first = (tmp_path / "out" / "doc.tmx").read_bytes()
     engine = FakeEngine()
     second = flow.run(_options(tmp_path, small_source), _hooks(engine))
@@ -213,3 +214,21 @@ def test_echo_of_the_previous_segment_is_retried_without_context(tmp_path) -> No
     retried = [r for call in engine.calls[1:] for r in call]
     assert retried and all(r.previous is None and r.hint for r in retried)
     assert not any(f.check == "echo" for u in result.units for f in u.flags)
+
+
+def test_an_echo_that_survives_the_retry_is_flagged_and_stays_flagged(tmp_path) -> None:
+    class StubbornEcho(FakeEngine):
+        def translate_batch(self, segments, terms, progress=None):
+            out = super().translate_batch(segments, terms, progress)
+            for translation in out:
+                translation.text = "The same words every time."
+            return out
+
+    source = tmp_path / "echo.zh.txt"
+    source.write_text("第一句话。第二句话比较长。\n", encoding="utf-8")
+    options = _options(tmp_path, source, glossary=None)
+    first = flow.run(options, _hooks(StubbornEcho()))
+    assert [f.check for f in first.units[1].flags if f.check == "echo"] == ["echo"]
+    again = flow.run(options, _hooks(StubbornEcho()))  # served from the TM
+    assert again.tm["mt_reused"] == 2
+    assert [f.check for f in again.units[1].flags if f.check == "echo"] == ["echo"]
