@@ -11,7 +11,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -195,20 +194,30 @@ def test_50mb_single_line_is_refused_fast_in_bounded_memory(tmp_path: Path) -> N
     assert peak_mb < 600 and seconds < 60
 
 
+#: Spawns the measured command from a small process: a child forked from pytest (which may
+#: hold the LLM by then) would report pytest's resident size as its own peak.
+_MEASURE = (
+    "import os, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "p = subprocess.Popen(sys.argv[1:])\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    "print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, time.perf_counter() - t,\n"
+    "      file=open(os.environ['MEASURED_TO'], 'w'))\n"
+)
+
+
 def run_measured(args: list[str], cwd: Path) -> tuple[int, str, str, float, float]:
     """Run ``python -m pipeline ARGS``; exit code, stdout, stderr, peak RSS (MB), seconds."""
-    out, err = cwd / ".measured.out", cwd / ".measured.err"
-    started = time.perf_counter()
+    out, err, stats = cwd / ".measured.out", cwd / ".measured.err", cwd / ".measured.stats"
     with open(out, "wb") as fo, open(err, "wb") as fe:
-        proc = subprocess.Popen([sys.executable, "-m", "pipeline", *args], cwd=cwd,
-                                stdout=fo, stderr=fe)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - started
+        subprocess.run([sys.executable, "-c", _MEASURE, sys.executable, "-m", "pipeline", *args],
+                       cwd=cwd, stdout=fo, stderr=fe, check=True,
+                       env={**os.environ, "MEASURED_TO": str(stats)})
+    code, maxrss_kb, seconds = stats.read_text().split()
     texts = out.read_text(encoding="utf-8"), err.read_text(encoding="utf-8")
-    out.unlink()
-    err.unlink()
-    return proc.returncode, texts[0], texts[1], usage.ru_maxrss / 1024, seconds
+    for path in (out, err, stats):
+        path.unlink()
+    return int(code), texts[0], texts[1], int(maxrss_kb) / 1024, float(seconds)
 
 
 # ----------------------------------------------------------------------------- TMX
