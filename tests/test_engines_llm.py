@@ -63,7 +63,7 @@ def test_terms_reach_the_prompt() -> None:
 def test_untranslated_chinese_gets_one_stricter_retry() -> None:
     replies = {1: "We build a 命运共同体 in cyberspace.",
                2: "We build a community with a shared future in cyberspace."}
-    eng, fake = engine(lambda m, n: replies[n])
+    eng, fake = engine(lambda m, n: replies[n], max_retries=1, word_repair=False)
     [t] = eng.translate_batch([MTRequest("我们构建网络空间命运共同体。")], [[]])
     assert t.text == replies[2] and t.retries == 1 and "retry: untranslated" in t.notes
     retry_msgs = fake.calls[1][0]
@@ -73,14 +73,14 @@ def test_untranslated_chinese_gets_one_stricter_retry() -> None:
 
 
 def test_retry_is_bounded_and_leftover_is_noted() -> None:
-    eng, fake = engine(lambda m, n: "Still 携手 here.")
+    eng, fake = engine(lambda m, n: "Still 携手 here.", max_retries=1, word_repair=False)
     [t] = eng.translate_batch([MTRequest("携手共进。")], [[]])
     assert len(fake.calls) == 2 and t.retries == 1
     assert "untranslated Chinese left: 携手" in t.notes
 
 
 def test_no_retry_when_disabled() -> None:
-    eng, fake = engine(lambda m, n: "Still 携手 here.", max_retries=0)
+    eng, fake = engine(lambda m, n: "Still 携手 here.", max_retries=0, word_repair=False)
     [t] = eng.translate_batch([MTRequest("携手共进。")], [[]])
     assert len(fake.calls) == 1 and t.retries == 0
 
@@ -94,7 +94,7 @@ def test_chinese_in_a_required_rendering_is_not_untranslated() -> None:
 
 def test_runaway_output_is_retried_then_cut() -> None:
     loop = Completion("It opened. " * 30, finish_reason="length")
-    eng, fake = engine(lambda m, n: loop)
+    eng, fake = engine(lambda m, n: loop, max_retries=1, word_repair=False)
     [t] = eng.translate_batch([MTRequest("开幕了。")], [[]])
     assert len(fake.calls) == 2 and t.retries == 1
     assert t.text == "It opened." and "runaway output cut" in t.notes
@@ -103,7 +103,7 @@ def test_runaway_output_is_retried_then_cut() -> None:
 def test_runaway_then_good_answer() -> None:
     answers = {1: Completion("It opened. " * 30, finish_reason="length"),
                2: Completion("It opened.")}
-    eng, _ = engine(lambda m, n: answers[n])
+    eng, _ = engine(lambda m, n: answers[n], max_retries=1, word_repair=False)
     [t] = eng.translate_batch([MTRequest("开幕了。")], [[]])
     assert t.text == "It opened." and t.retries == 1 and "runaway output cut" not in t.notes
 
@@ -231,3 +231,64 @@ def test_auto_drops_options_of_the_other_engine(monkeypatch: pytest.MonkeyPatch)
     fake = FakeModel(lambda m, n: "Hello.")
     eng = engines.create_engine("auto", complete=fake, beam_size=4)
     assert isinstance(eng, LlmEngine)
+
+
+def test_names_become_required_renderings() -> None:
+    eng, fake = engine(lambda m, n: "Li Xiaofeng arrived in Lishui.", names=True)
+    eng.translate_batch([MTRequest("李晓峰抵达丽水。")], [[]])
+    prompt = fake.calls[0][0][-1]["content"]
+    assert "李晓峰 = Li Xiaofeng" in prompt and "丽水 = Lishui" in prompt
+
+
+def test_lean_defaults_measured_best() -> None:
+    eng, _ = engine(lambda m, n: "Done.")
+    assert eng.max_retries == 0 and eng.names and eng.word_repair and eng.number_rewrite
+    assert eng.options.context and eng.options.examples
+
+
+def test_names_off_by_request() -> None:
+    eng, fake = engine(lambda m, n: "Li Xiaofeng arrived.", names=False)
+    eng.translate_batch([MTRequest("李晓峰抵达丽水。")], [[]])
+    assert "Required renderings" not in fake.calls[0][0][-1]["content"]
+
+
+def test_echoed_source_is_retried_as_a_fresh_request() -> None:
+    source = "首届自行车赛在桐乡举行。"
+    eng, fake = engine(lambda m, n: source if n == 1 else "The first cycling race was held.",
+                       max_retries=1, word_repair=False)
+    out = eng.translate_batch([MTRequest(source)], [[]])[0]
+    assert out.text == "The first cycling race was held." and out.retries == 1
+    assert "retry: echo" in out.notes
+    retry = fake.calls[1][0]
+    assert [m["role"] for m in retry] == ["system", "user"]  # not a follow-up turn
+    assert "into English" in retry[-1]["content"] and source in retry[-1]["content"]
+
+
+def test_worse_retry_answer_is_discarded() -> None:
+    replies = {1: "The 乒乓球 final.", 2: "乒乓球世界杯决赛。"}
+    eng, _ = engine(lambda m, n: replies[n], max_retries=1, word_repair=False)
+    out = eng.translate_batch([MTRequest("乒乓球世界杯决赛。")], [[]])[0]
+    assert out.text == "The 乒乓球 final." and out.retries == 1
+    assert "retry answer discarded: more Chinese left" in out.notes
+
+
+def test_word_repair_splices_the_english_in() -> None:
+    def reply(messages: list[dict[str, str]], n: int) -> str:
+        if "What is the English for" in messages[-1]["content"]:
+            return "netizens."
+        return "Let's hear the网友, and their hopes."
+
+    eng, fake = engine(reply, word_repair=True, max_retries=0)
+    out = eng.translate_batch([MTRequest("听听网友的期待。")], [[]])[0]
+    assert out.text == "Let's hear the netizens, and their hopes."
+    assert "word repaired: 网友 → netizens" in out.notes
+    assert fake.calls[-1][1]["max_tokens"] == 16
+
+
+def test_word_repair_rejects_chinese_answers() -> None:
+    def reply(messages: list[dict[str, str]], n: int) -> str:
+        return "网友" if "What is the English" in messages[-1]["content"] else "The 网友 spoke."
+
+    eng, _ = engine(reply, word_repair=True, max_retries=0)
+    out = eng.translate_batch([MTRequest("网友说。")], [[]])[0]
+    assert out.text == "The 网友 spoke." and "untranslated Chinese left: 网友" in out.notes

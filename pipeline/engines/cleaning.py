@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..jiebautil import stock_pos_tokenizer
+
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _FENCE = re.compile(r"^```[\w-]*\s*\n?(.*?)\n?```\s*$", re.S)
 _LABEL = re.compile(
@@ -37,6 +39,11 @@ def cjk_words(text: str) -> list[str]:
     for run in _CJK_RUN.findall(text):
         seen.setdefault(run, None)
     return list(seen)
+
+
+def is_echo(text: str) -> bool:
+    """The model answered in Chinese (usually the source echoed back) instead of English."""
+    return _mostly_cjk(text)
 
 
 def _mostly_cjk(line: str) -> bool:
@@ -139,14 +146,8 @@ def source_words(source: str, left: Sequence[str]) -> list[tuple[str, str]]:
 
     The model often half-translates a word (乌镇 → "U镇"), so the whole source word is named.
     """
-    try:
-        import jieba
-        import jieba.posseg as pseg
-    except ImportError:  # pragma: no cover - jieba is a dependency
-        return [(w, "") for w in left]
-    jieba.setLogLevel(60)
     found: dict[str, str] = {}
-    for token in pseg.cut(source):
+    for token in stock_pos_tokenizer().cut(source):
         if any(token.word in w or w in token.word for w in left):
             found.setdefault(token.word, token.flag)
     return list(found.items()) or [(w, "") for w in left]

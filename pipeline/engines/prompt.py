@@ -120,6 +120,27 @@ def untranslated_hint(words: Sequence[str], source: str = "") -> str:
     )
 
 
+def word_messages(source: str, word: str, options: PromptOptions) -> list[dict[str, str]]:
+    """A one-word request: the English for ``word`` as used in ``source`` (last resort)."""
+    return [
+        {"role": "system", "content": options.system_prompt},
+        {"role": "user", "content": (
+            f"Sentence:\n{source}\n\nWhat is the English for the Chinese word “{word}” as "
+            "used in this sentence? Answer with the English word or phrase only."
+        )},
+    ]
+
+
+def echo_hint() -> str:
+    """Instruction for a fresh request after the model answered in Chinese (an echo).
+
+    Measured (issue 9): after an echo, a follow-up turn got the echo again; a fresh request
+    that says "into English" plainly did not.
+    """
+    return ("Translate the Chinese text above into English. Write English only; do not "
+            "repeat the Chinese.")
+
+
 def runaway_hint() -> str:
     """Stricter instruction after an overlong or looping output."""
     return "That answer is too long or repeats itself. Translate the text once, concisely."

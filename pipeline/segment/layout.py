@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..jiebautil import stock_tokenizer
 from .sentences import CLOSERS, fold, is_wordchar
 
 _LINE = re.compile(r"^[^\S\n]*(\S(?:[^\n]*\S)?)[^\S\n]*$", re.M)
@@ -62,7 +63,6 @@ _FURNITURE_FEATURES = tuple(
 _INTERNAL_END = re.compile(r"[。！？…⋯]")
 
 log = logging.getLogger(__name__)
-_JIEBA = None
 
 
 @dataclass
@@ -133,21 +133,9 @@ def _classify_text(line: Line, headline_max: int) -> None:
 
 
 def _tokenizer():
-    """A private jieba tokenizer with the stock dictionary, loaded once, quietly.
-
-    Private so that layout decisions never depend on words other stages add to jieba's
-    global dictionary (the glossary registers its terms there): the same text always
-    segments the same way.
-    """
-    global _JIEBA
-    if _JIEBA is None:
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        tokenizer = jieba.Tokenizer()
-        tokenizer.check_initialized()
-        _JIEBA = tokenizer
-    return _JIEBA
+    """jieba with its stock dictionary only: layout decisions never depend on glossary words
+    other stages add to jieba's global dictionary, so the same text segments the same way."""
+    return stock_tokenizer()
 
 
 def _open_prefixes(head: str, freq: dict[str, int], longest: int = 5) -> list[str]:

@@ -1,0 +1,43 @@
+"""jieba with its stock dictionary only, shared by the stages that analyse Chinese text.
+
+The glossary adds its terms to jieba's global dictionary (``jieba.add_word``) so that word
+and term boundaries agree. Analyses that must not depend on which glossary was loaded
+(layout repair, name and place detection) use this private copy instead, so the same
+text always gets the same answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+_LOCK = threading.Lock()
+_TOKENIZER: Any = None
+_POS: Any = None
+
+
+def stock_tokenizer() -> Any:
+    """A ``jieba.Tokenizer`` with the stock dictionary, loaded once, quietly."""
+    global _TOKENIZER
+    with _LOCK:
+        if _TOKENIZER is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            tokenizer.check_initialized()
+            _TOKENIZER = tokenizer
+    return _TOKENIZER
+
+
+def stock_pos_tokenizer() -> Any:
+    """A part-of-speech tagger (``jieba.posseg``) over :func:`stock_tokenizer`."""
+    global _POS
+    tokenizer = stock_tokenizer()
+    with _LOCK:
+        if _POS is None:
+            import jieba.posseg as pseg
+
+            _POS = pseg.POSTokenizer(tokenizer)
+    return _POS
