@@ -7,7 +7,6 @@ segment → glossary (match) → memory (lookup) → engines (MT, batched) → g
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,9 +18,7 @@ from .errors import Interrupted, UserError
 from .fsutil import atomic_open, atomic_write_text
 from .memory import DEFAULT_TM_PATH
 from .textio import read_text
-from .units import Flag, MTRequest, RunResult, Segment, TermMatch, TMMatch, Unit
-
-log = logging.getLogger(__name__)
+from .units import Flag, MTRequest, RunResult, Segment, TMMatch, Unit
 
 BUNDLED_SOURCE = Path("segments/zjrb-2023-11-07/source.zh.txt")
 DEFAULT_GLOSSARY = Path("glossary/wic.tsv")
@@ -481,4 +478,4 @@ def exit_code(result: RunResult, strict: bool) -> int:
     return 1 if result.qa.get("errors", 0) else 0
 
 
-__all__ = ["RunOptions", "Hooks", "run", "english_edition", "exit_code", "TermMatch"]
+__all__ = ["RunOptions", "Hooks", "run", "english_edition", "exit_code"]
