@@ -7,49 +7,27 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chromium import BROWSER_MARKS, open_page, visible_numbers
 from report_fixtures import make_result
 
 from pipeline.qa import run_checks
 from pipeline.report import write_report_html
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = Path(__file__).resolve().parent.parent / "output" / "report-screenshot.png"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="/usr/bin/chromium missing: run `make browser` (Debian chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def report_page(tmp_path_factory) -> Iterator[tuple[object, list[str], object]]:
     """One Chromium launch for the module: the fixture report, opened from a file URL."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     result = make_result()
     result.qa = run_checks(result.units)
     path = tmp_path_factory.mktemp("report") / "report.html"
     write_report_html(path, result)
-    requests: list[str] = []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.on("request", lambda request: requests.append(request.url))
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(path.as_uri())
-        page.wait_for_load_state("load")
+    with open_page(path) as (page, requests, errors):
         yield page, requests, result
         assert errors == []
-        browser.close()
-
-
-def _visible_numbers(page) -> list[int]:
-    return [int(n) for n in page.eval_on_selector_all(
-        "tr.unit", "rows => rows.filter(r => r.offsetParent !== null).map(r => r.dataset.n)")]
 
 
 def _reset(page) -> None:
@@ -69,7 +47,7 @@ def test_counts_and_summary(report_page) -> None:
     total = len(result.units)
     assert page.inner_text("#count") == f"{total} of {total} segments"
     assert page.inner_text("#qa-errors") == str(result.qa["errors"])
-    assert len(_visible_numbers(page)) == total
+    assert len(visible_numbers(page)) == total
     assert page.locator("mark.term.violated").count() >= 2  # in source and target
     assert page.locator("mark.term.met").count() > 10
 
@@ -79,10 +57,10 @@ def test_only_flagged_filter(report_page) -> None:
     _reset(page)
     page.get_by_label("Only flagged").check()
     flagged = [u.number for u in result.units if u.flags]
-    assert _visible_numbers(page) == flagged
+    assert visible_numbers(page) == flagged
     assert page.inner_text("#count") == f"{len(flagged)} of {len(result.units)} segments"
     page.get_by_label("Only term violations").check()
-    assert _visible_numbers(page) == [4]
+    assert visible_numbers(page) == [4]
     _reset(page)
 
 
@@ -90,10 +68,10 @@ def test_origin_filter_and_sort(report_page) -> None:
     page, _, result = report_page
     _reset(page)
     page.select_option("#origin", "tm-exact")
-    assert _visible_numbers(page) == [u.number for u in result.units if u.origin == "tm-exact"]
+    assert visible_numbers(page) == [u.number for u in result.units if u.origin == "tm-exact"]
     page.select_option("#origin", "")
     page.select_option("#sort", "chrf-asc")
-    order = _visible_numbers(page)
+    order = visible_numbers(page)
     chrf = {u.number: u.scores.get("chrf") for u in result.units}
     scored = [chrf[n] for n in order if chrf[n] is not None]
     assert scored == sorted(scored)
@@ -107,7 +85,7 @@ def test_search_wuzhen(report_page) -> None:
     page.fill("#search", "乌镇")
     expected = [u.number for u in result.units
                 if "乌镇" in u.source or "乌镇" in u.target or "乌镇" in (u.reference or "")]
-    assert _visible_numbers(page) == expected and len(expected) >= 5
+    assert visible_numbers(page) == expected and len(expected) >= 5
     assert page.inner_text("#count") == f"{len(expected)} of {len(result.units)} segments"
     _reset(page)
 
@@ -119,9 +97,9 @@ def test_keyboard(report_page) -> None:
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.id") == "search"
     page.keyboard.type("Hikvision")
-    assert _visible_numbers(page) == [16, 17]  # case-insensitive, target and reference
+    assert visible_numbers(page) == [16, 17]  # case-insensitive, target and reference
     page.keyboard.press("Escape")
-    assert len(_visible_numbers(page)) == len(result.units)
+    assert len(visible_numbers(page)) == len(result.units)
     page.keyboard.press("f")
     assert page.is_checked("#only-flagged")
     page.keyboard.press("j")

@@ -9,27 +9,21 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
+from chromium import BROWSER_MARKS, open_page, visible_numbers
 from conftest import REPO, SEED
 from fakes import FakeEngine
 
 from pipeline import flow
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = REPO / "output" / "report-seed-screenshot.png"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="/usr/bin/chromium missing: run `make browser` (Debian chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def seed_report(tmp_path_factory):
-    sync_api = pytest.importorskip("playwright.sync_api")
     tmp = tmp_path_factory.mktemp("seed")
     options = flow.RunOptions(
         source=SEED, doc_id="zjrb-2023-11-07", out_dir=tmp / "out", tm_path=tmp / "tm.sqlite",
@@ -38,26 +32,9 @@ def seed_report(tmp_path_factory):
     )
     result = flow.run(options, flow.Hooks(engine_factory=lambda name, **kw: FakeEngine()))
     report = json.loads((tmp / "out" / "report.json").read_text(encoding="utf-8"))
-    requests: list[str] = []
-    errors: list[str] = []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.on("request", lambda request: requests.append(request.url))
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto((tmp / "out" / "report.html").as_uri())
-        page.wait_for_load_state("load")
+    with open_page(tmp / "out" / "report.html") as (page, requests, errors):
         yield page, result, report, requests
         assert errors == []
-        browser.close()
-
-
-def _visible(page) -> list[int]:
-    return [int(n) for n in page.eval_on_selector_all(
-        "tr.unit", "rows => rows.filter(r => r.offsetParent !== null).map(r => r.dataset.n)")]
 
 
 def test_counts_match_the_run(seed_report) -> None:
@@ -66,7 +43,7 @@ def test_counts_match_the_run(seed_report) -> None:
     assert total > 100
     assert page.inner_text("#count") == f"{total} of {total} segments"
     assert page.inner_text("#qa-errors") == str(report["qa"]["errors"])
-    assert _visible(page) == [u.number for u in result.units]
+    assert visible_numbers(page) == [u.number for u in result.units]
     assert report["scores"] is not None and page.locator("text=BLEU").count() >= 1
 
 
@@ -74,9 +51,9 @@ def test_only_flagged_shows_exactly_the_flagged_units(seed_report) -> None:
     page, result, _, _ = seed_report
     page.get_by_label("Only flagged").check()
     flagged = [u.number for u in result.units if u.flags]
-    assert flagged and _visible(page) == flagged
+    assert flagged and visible_numbers(page) == flagged
     page.get_by_label("Only flagged").uncheck()
-    assert len(_visible(page)) == len(result.units)
+    assert len(visible_numbers(page)) == len(result.units)
 
 
 def test_search_wuzhen_and_screenshot(seed_report) -> None:
@@ -84,7 +61,7 @@ def test_search_wuzhen_and_screenshot(seed_report) -> None:
     page.fill("#search", "乌镇")
     expected = [u.number for u in result.units
                 if "乌镇" in u.source or "乌镇" in u.target or "乌镇" in (u.reference or "")]
-    assert len(expected) > 20 and _visible(page) == expected
+    assert len(expected) > 20 and visible_numbers(page) == expected
     page.fill("#search", "")
     page.evaluate("window.scrollTo(0, 0)")
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
@@ -95,7 +72,7 @@ def test_search_wuzhen_and_screenshot(seed_report) -> None:
     assert len(requests) == 1 and requests[0].startswith("file://")
 
 
-def test_layout_notes_are_visible(seed_report) -> None:
+def test_layout_notes_arevisible_numbers(seed_report) -> None:
     page, result, _, _ = seed_report
     joins = [n for n in result.layout if n.kind == "join"]
     assert len(joins) == 4
