@@ -15,6 +15,7 @@ class UserError(Exception):
         if path is not None:
             where = f"{path}:{line}: " if line else f"{path}: "
         super().__init__(where + message)
+        self.message = message
         self.path = path
         self.line = line
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from . import __version__
 from .engines.base import Engine
 from .errors import Interrupted, UserError
-from .fsutil import atomic_open, atomic_write_text
+from .fsutil import atomic_write_text, staged_dir
 from .memory import DEFAULT_TM_PATH
 from .textio import read_text
 from .units import Flag, MTRequest, RunResult, Segment, TMMatch, Unit
@@ -443,16 +443,16 @@ def segments_jsonl(segments: Sequence[Segment], text: str) -> str:
 def write_outputs(
     result: RunResult, out_dir: Path, layout: str, source_text: str
 ) -> dict[str, Path]:
-    """Write the five run outputs atomically; return their paths by name."""
+    """Write the five run outputs; they replace the previous ones together or not at all."""
     from .report import write_report_html, write_report_json
     from .tmx import write_units_tmx
 
-    paths = {
-        "tmx": out_dir / f"{result.doc_id}.tmx",
-        "english": out_dir / f"{result.doc_id}.en.txt",
-        "segments": out_dir / "segments.jsonl",
-        "report_json": out_dir / "report.json",
-        "report_html": out_dir / "report.html",
+    names = {
+        "tmx": f"{result.doc_id}.tmx",
+        "english": f"{result.doc_id}.en.txt",
+        "segments": "segments.jsonl",
+        "report_json": "report.json",
+        "report_html": "report.html",
     }
     header = {"x-doc": result.doc_id, "x-source": Path(result.source_path).name}
     if result.scores:
@@ -460,12 +460,15 @@ def write_outputs(
             if result.scores.get(metric) is not None:
                 header[f"x-{metric}"] = f"{result.scores[metric]:.2f}"
                 header[f"x-{metric}-signature"] = str(result.scores["signature"][metric])
-    write_units_tmx(paths["tmx"], result.units, result.doc_id, header)
-    atomic_write_text(paths["english"], english_edition(result.segments, result.units, layout))
-    with atomic_open(paths["segments"]) as fh:
-        fh.write(segments_jsonl(result.segments, source_text))
-    write_report_json(paths["report_json"], result)
-    write_report_html(paths["report_html"], result)
+    with staged_dir(out_dir) as stage:
+        write_units_tmx(stage / names["tmx"], result.units, result.doc_id, header)
+        atomic_write_text(
+            stage / names["english"], english_edition(result.segments, result.units, layout)
+        )
+        atomic_write_text(stage / names["segments"], segments_jsonl(result.segments, source_text))
+        write_report_json(stage / names["report_json"], result)
+        write_report_html(stage / names["report_html"], result)
+    paths = {key: out_dir / name for key, name in names.items()}
     result.options["outputs"] = {k: str(v) for k, v in paths.items()}
     return paths
 

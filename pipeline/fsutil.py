@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,3 +52,30 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically (UTF-8)."""
     with atomic_open(path, "w") as fh:
         fh.write(text)
+
+
+@contextlib.contextmanager
+def staged_dir(folder: str | Path) -> Iterator[Path]:
+    """A staging folder inside ``folder`` for writing several files as one.
+
+    Files written into the yielded folder are moved into ``folder`` only when the block
+    finishes without error; otherwise ``folder`` keeps its previous files untouched.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
+    except OSError as exc:
+        raise UserError(f"cannot write: {exc.strerror or exc}", folder) from exc
+    try:
+        yield stage
+        for item in sorted(stage.iterdir()):
+            os.replace(item, folder / item.name)
+    except UserError as exc:  # name the file the user knows, not its staged copy
+        if exc.path is not None and Path(exc.path).parent == stage:
+            raise UserError(exc.message, folder / Path(exc.path).name, exc.line) from exc
+        raise
+    except OSError as exc:
+        raise UserError(f"cannot write: {exc.strerror or exc}", folder) from exc
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

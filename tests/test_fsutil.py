@@ -48,3 +48,19 @@ def test_written_file_is_readable_by_others(tmp_path) -> None:
     path = tmp_path / "report.html"
     atomic_write_text(path, "x")
     assert path.stat().st_mode & 0o044 == 0o044
+
+
+def test_staged_dir_moves_all_files_or_none(tmp_path) -> None:
+    from pipeline.fsutil import staged_dir
+
+    out = tmp_path / "out"
+    with staged_dir(out) as stage:
+        atomic_write_text(stage / "a.txt", "new a")
+        atomic_write_text(stage / "b.txt", "new b")
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt"]
+    with pytest.raises(UserError):
+        with staged_dir(out) as stage:
+            atomic_write_text(stage / "a.txt", "newer a")
+            raise OSError(28, "No space left on device")
+    assert (out / "a.txt").read_text() == "new a"
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt"]
