@@ -97,3 +97,13 @@ def test_romanize_places_repairs_garbled_place_name() -> None:
     text, notes = romanize_places("related international议程 on AI", "主动参与相关国际议程",
                                   ["议程"])
     assert text == "related international议程 on AI" and notes == []
+
+
+def test_romanize_places_keeps_an_english_word_glued_to_the_place() -> None:
+    from pipeline.engines.cleaning import romanize_places
+
+    # observed on the seed: "…news to this江南水乡" became "…news to tJiangnanshuixiang"
+    text, _ = romanize_places("the Internet is like江南 rain.", "如江南烟雨般", ["江南"])
+    assert text == "the Internet is like Jiangnan rain."
+    text, _ = romanize_places("it is like 江南 rain", "如江南烟雨般", ["江南"])
+    assert text == "it is like Jiangnan rain"

@@ -162,6 +162,24 @@ def place_pinyin(word: str) -> str | None:
     return "".join(lazy_pinyin(word)).capitalize() or None
 
 
+def _glued_place(tail: str) -> re.Pattern[str]:
+    """``tail`` with what is glued before it: a garbled 1–2 letter start ("U镇") in group
+    ``garbled``, the end of an English word ("this江南") in group ``word``, or nothing."""
+    return re.compile(
+        rf"(?:(?<![A-Za-z])(?P<garbled>[A-Za-z]{{1,2}})|(?P<word>(?<=[A-Za-z]))|)"
+        rf"{re.escape(tail)}"
+    )
+
+
+def _respace(match: re.Match[str], spelled: str) -> str:
+    """The pinyin spelling, replacing a garbled start, or set apart from a glued word."""
+    if match.group("garbled") is not None:
+        return spelled
+    if match.group("word") is not None and match.start() > 0:
+        return " " + spelled
+    return spelled
+
+
 def romanize_places(text: str, source: str, left: list[str]) -> tuple[str, list[str]]:
     """Last resort after a retry: spell Chinese place names left in ``text`` in pinyin.
 
@@ -176,8 +194,7 @@ def romanize_places(text: str, source: str, left: list[str]) -> tuple[str, list[
             continue
         tails = sorted({w for w in left if w in word}, key=len, reverse=True)
         for tail in tails:
-            pattern = re.compile(rf"[A-Za-z]{{0,3}}{re.escape(tail)}")
-            text, n = pattern.subn(spelled, text)
+            text, n = _glued_place(tail).subn(lambda m, s=spelled: _respace(m, s), text)
             if n:
                 notes.append(f"place name romanized: {word} → {spelled}")
                 break
