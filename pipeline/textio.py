@@ -8,6 +8,7 @@ import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import UserError
 
@@ -152,6 +153,21 @@ def check_line_lengths(text: str, path: str | Path, limit: int = MAX_LINE_CHARS)
         start, number = end + 1, number + 1
 
 
+def open_user_file(path: str | Path, what: str = "file") -> BinaryIO:
+    """Open a user's file for reading bytes; missing, a folder or unreadable → UserError.
+
+    ``what`` names the file in messages ("glossary", "TMX file", ...).
+    """
+    try:
+        return open(path, "rb")  # noqa: SIM115 - closed by the caller
+    except FileNotFoundError as exc:
+        raise UserError(f"{what} not found", path) from exc
+    except IsADirectoryError as exc:
+        raise UserError(f"{what} is a folder, expected a file", path) from exc
+    except OSError as exc:
+        raise UserError(f"cannot read {what}: {exc.strerror or exc}", path) from exc
+
+
 def read_text(path: str | Path, *, what: str = "file", max_line: int = MAX_LINE_CHARS) -> str:
     """Read a user's text file, refusing missing, empty, binary or undecodable files.
 
@@ -159,14 +175,8 @@ def read_text(path: str | Path, *, what: str = "file", max_line: int = MAX_LINE_
     text is traditional Chinese.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise UserError(f"{what} not found", path) from exc
-    except IsADirectoryError as exc:
-        raise UserError(f"{what} is a folder, expected a file", path) from exc
-    except OSError as exc:
-        raise UserError(f"cannot read {what}: {exc.strerror or exc}", path) from exc
+    with open_user_file(path, what) as fh:
+        data = fh.read()
     text, _ = decode_bytes(data, path)
     del data
     if not text.strip():

@@ -28,6 +28,7 @@ from lxml import etree
 from . import __version__
 from .errors import UserError
 from .fsutil import atomic_open
+from .textio import open_user_file
 from .units import Flag, Segment, Term, TermMatch, TMMatch, Unit
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -313,14 +314,7 @@ class _Reader:
 
 
 def _open_binary(path: Path) -> IO[bytes]:
-    try:
-        return open(path, "rb")  # noqa: SIM115 - closed by the caller
-    except FileNotFoundError as exc:
-        raise UserError("TMX file not found", path) from exc
-    except IsADirectoryError as exc:
-        raise UserError("TMX path is a folder, expected a file", path) from exc
-    except OSError as exc:
-        raise UserError(f"cannot read TMX: {exc.strerror or exc}", path) from exc
+    return open_user_file(path, "TMX file")
 
 
 _PARSE_OPTIONS = {"resolve_entities": False, "load_dtd": False, "no_network": True,

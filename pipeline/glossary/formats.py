@@ -17,7 +17,7 @@ from lxml import etree
 
 from ..errors import UserError
 from ..fsutil import atomic_open
-from ..textio import decode_bytes
+from ..textio import decode_bytes, open_user_file
 from ..units import Term
 
 COLUMNS = ("source", "target", "variants", "forbidden", "note")
@@ -67,14 +67,8 @@ def parse_glossary(path: str | Path) -> ParseResult:
     empty, not a glossary such as a TMX, not decodable); row-level trouble is returned.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise UserError("glossary not found", path) from exc
-    except IsADirectoryError as exc:
-        raise UserError("glossary is a folder, expected a file", path) from exc
-    except OSError as exc:
-        raise UserError(f"cannot read glossary: {exc.strerror or exc}", path) from exc
+    with open_user_file(path, "glossary") as fh:
+        data = fh.read()
     if not data.strip(b"\xef\xbb\xbf \t\r\n"):
         raise UserError("glossary is empty", path)
     kind = detect_format(path, data)
