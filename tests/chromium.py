@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,3 +44,12 @@ def visible_numbers(page) -> list[int]:
     """Segment numbers of the table rows currently shown."""
     return [int(n) for n in page.eval_on_selector_all(
         "tr.unit", "rows => rows.filter(r => r.offsetParent !== null).map(r => r.dataset.n)")]
+
+
+def save_screenshot(page, path: Path) -> None:
+    """Screenshot the top of ``page`` into ``path`` (for a human to look at), atomically."""
+    page.evaluate("window.scrollTo(0, 0)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.png")
+    page.screenshot(path=str(tmp), full_page=False)
+    shutil.move(tmp, path)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chromium import BROWSER_MARKS, open_page, visible_numbers
+from chromium import BROWSER_MARKS, open_page, save_screenshot, visible_numbers
 from report_fixtures import make_result
 
 from pipeline.qa import run_checks
@@ -117,10 +116,6 @@ def test_keyboard(report_page) -> None:
 def test_screenshot_and_no_network(report_page) -> None:
     page, requests, _ = report_page
     _reset(page)
-    page.evaluate("window.scrollTo(0, 0)")
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    tmp = SCREENSHOT.with_suffix(".tmp.png")
-    page.screenshot(path=str(tmp), full_page=False)
-    shutil.move(tmp, SCREENSHOT)
+    save_screenshot(page, SCREENSHOT)
     assert SCREENSHOT.stat().st_size > 10_000
     assert len(requests) == 1 and requests[0].startswith("file://")

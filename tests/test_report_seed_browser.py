@@ -8,10 +8,9 @@ page has the article's real size, kinds, layout notes and glossary highlights.
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
-from chromium import BROWSER_MARKS, open_page, visible_numbers
+from chromium import BROWSER_MARKS, open_page, save_screenshot, visible_numbers
 from conftest import REPO, SEED
 from fakes import FakeEngine
 
@@ -63,16 +62,12 @@ def test_search_wuzhen_and_screenshot(seed_report) -> None:
                 if "乌镇" in u.source or "乌镇" in u.target or "乌镇" in (u.reference or "")]
     assert len(expected) > 20 and visible_numbers(page) == expected
     page.fill("#search", "")
-    page.evaluate("window.scrollTo(0, 0)")
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    tmp = SCREENSHOT.with_suffix(".tmp.png")
-    page.screenshot(path=str(tmp), full_page=False)
-    shutil.move(tmp, SCREENSHOT)
+    save_screenshot(page, SCREENSHOT)
     assert SCREENSHOT.stat().st_size > 10_000
     assert len(requests) == 1 and requests[0].startswith("file://")
 
 
-def test_layout_notes_arevisible_numbers(seed_report) -> None:
+def test_layout_notes_are_visible(seed_report) -> None:
     page, result, _, _ = seed_report
     joins = [n for n in result.layout if n.kind == "join"]
     assert len(joins) == 4
