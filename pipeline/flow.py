@@ -323,12 +323,10 @@ def _verify_and_retry(batch, prev_of, engine, options, glossary_stats) -> None:
             _request(u, prev_of[id(u)], options, hint=_term_hint(v)) for u, v in failing
         ]
         terms = [[m.term for m in u.terms] for u, _ in failing]
-        for (unit, _), translation in zip(
+        for (unit, before), translation in zip(
             failing, engine.translate_batch(requests, terms), strict=True
         ):
-            if len(verify_terms(translation.text, unit.terms)) < len(
-                verify_terms(unit.target, unit.terms)
-            ):
+            if len(verify_terms(translation.text, unit.terms)) < len(before):
                 _take_translation(unit, translation)
             unit.retries += 1
     for unit in batch:
@@ -342,7 +340,8 @@ def _verify_and_retry(batch, prev_of, engine, options, glossary_stats) -> None:
             if repaired is not None:
                 unit.target = repaired
                 glossary_stats["repaired"] += 1
-        _flag_term_violations(unit)
+                violations = verify_terms(unit.target, unit.terms)
+        _flag_term_violations(unit, violations)
 
 
 def _term_hint(violations) -> str:
@@ -355,11 +354,14 @@ def _term_hint(violations) -> str:
     return "; ".join(parts)
 
 
-def _flag_term_violations(unit: Unit) -> None:
+def _flag_term_violations(unit: Unit, violations: Sequence | None = None) -> None:
+    """Replace the unit's term-violation flags (``violations`` when already computed)."""
     from .glossary import verify_terms
 
+    if violations is None:
+        violations = verify_terms(unit.target, unit.terms)
     unit.flags = [f for f in unit.flags if f.check != "term-violation"]
-    for v in verify_terms(unit.target, unit.terms):
+    for v in violations:
         expected = v.term.target
         message = (
             f'{v.term.source}: forbidden "{v.found}"'
