@@ -9,6 +9,12 @@ Scope of :func:`find_numbers` (Chinese):
   than), ``近``/``将近``/``接近`` (nearly), ``约``/``大约`` (about), ``不到``/``不足`` (less than);
   recorded in :attr:`NumberMention.approx` but not enforced when matching;
 - years (``2015年``, four digits 1000-2199), dates (``11月6日``, ``11月``, ``6日``/``6号``);
+- clock times (value: minutes since midnight): ``14时37分``/``14点37分``, ``9时``, ``9点半``,
+  ``14时许`` (about), ``14:37``, with ``上午``/``早上``/``凌晨`` (a.m.) or ``下午``/``晚上``/
+  ``傍晚``/``中午`` (p.m.: hours 1-11 gain 12) before them. A bare ``N时`` needs N <= 24 and no
+  word such as ``时间``/``时代``/``时期`` (``24小时`` is a duration, a plain number); a bare
+  ``N点`` needs a clock context (``上午9点``, ``9点钟``, ``9点开始``, ``6日9点``), as ``3点建议``
+  is "three suggestions";
 - Chinese numerals only where unambiguous: ordinals ``第十``/``第二届`` and counts before a
   classifier (``十年``, ``三年``, ``两个``, ``六大洲``). A bare ``一`` (usually "a"/"an") and a bare
   ``百``/``千``/``万`` (idioms such as ``千家万户``) are skipped; ``百余``/``千余`` count.
@@ -16,15 +22,29 @@ Scope of :func:`find_numbers` (Chinese):
 
 English (:func:`english_numbers`): digits with separators, ``thousand``/``million``/``billion``/
 ``trillion``, ``%``/``percent``/``per cent``, ordinals ``18th``, number words zero-ninety-nine and
-``first``-``twentieth``, ``decade`` (10), and dates ``November 6``/``6 November``/``Nov. 6``.
+``first``-``twentieth``, ``decade`` (10), ``two decades`` (20), dates ``November 6``/
+``6 November``/``Nov. 6``, and
+clock times ``14:37``, ``2:37 p.m.``/``2:37pm``/``2 PM``, ``9 in the morning``, ``2 o'clock``,
+``noon``/``midnight``. A time with no a.m./p.m. on a 12-hour clock (``2:37``, ``2 o'clock``) is
+``ambiguous`` and matches a source time modulo 12 hours.
+
+Rewriting for MT input (:func:`rewrite_for_mt`): :func:`rewrite_dates_times` (``2023年11月6日``
+→ ``November 6, 2023``, ``下午2时37分`` → ``14:37``) then :func:`rewrite_scale_words` (``215万`` →
+``2.15 million``). After MT, :func:`repair_scale_slips` fixes a number copied with the wrong power
+of ten (``36.7万`` → ``36,700`` is put back to ``367,000``) when exactly one candidate fits.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
+_DAY = 24 * 60  # minutes
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．％，", "0123456789.%,")
 
 _SCALES = {
@@ -69,6 +89,25 @@ _ARABIC_MENTION = re.compile(
     rf"(?P<pre>{_PREFIX_RE})?(?P<num>{_ARABIC})(?P<mid>[多余])?(?P<scale>{_SCALE_RE})?"
     rf"(?P<post>[多余](?![0-9０-９]))?(?P<pct>[%％])?(?P<year>年)?"
 )
+_AM_WORDS = ("上午", "早上", "早晨", "清晨", "凌晨")
+_PM_WORDS = ("下午", "晚上", "晚间", "傍晚", "中午")
+_NOT_CLOCK_SHI = "间代期候刻段速长差任辰尚光节效事政空报区"  # 时间, 时代, 时期 ... are no times
+_CLOCK_AFTER_DIAN = ("前", "后", "起", "至", "到", "开", "左右", "以前", "以后")
+_COUNT_AFTER_DIAN = ("建议", "要求", "意见", "措施", "举措", "内容", "共识", "希望", "看法", "做法",
+                     "经验", "原因", "理由", "想法", "体会", "启示", "原则", "主张")  # 3点建议
+_CN_TIME = re.compile(
+    rf"(?P<half>{'|'.join(_AM_WORDS + _PM_WORDS)})?(?<![0-9０-９.．])(?P<hour>{_DIGITS}{{1,2}})"
+    rf"(?:(?P<unit>时(?![{_NOT_CLOCK_SHI}])|点)"
+    rf"(?:(?P<minute>{_DIGITS}{{1,2}})分(?!钟)(?:(?P<second>{_DIGITS}{{1,2}})秒)?|(?P<halfhour>半))?"
+    rf"(?P<oclock>钟|整)?(?P<about>许)?"
+    rf"|[:：](?P<cminute>{_DIGITS}{{2}})(?:[:：](?P<csecond>{_DIGITS}{{2}}))?"
+    rf"(?![0-9０-９]|[:：.．][0-9０-９]))"
+)
+_MT_DATE = re.compile(
+    rf"(?<![0-9０-９.．])(?:(?P<year>{_DIGITS}{{4}})年)?"
+    rf"(?:(?P<first>{_DIGITS}{{1,2}})(?P<sep>[-—–~～至到]))?(?P<month>{_DIGITS}{{1,2}})月"
+    rf"(?:(?P<day>{_DIGITS}{{1,2}})(?:(?P<dsep>[-—–~～至到])(?P<last>{_DIGITS}{{1,2}}))?[日号]|份)?"
+)
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
              "七": 7, "八": 8, "九": 9}
 _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
@@ -84,8 +123,9 @@ class NumberMention:
     """A number found in Chinese text at ``[start, end)``.
 
     ``kind`` is ``number``, ``percent``, ``year``, ``date`` (``month`` and ``day`` set),
-    ``month``, ``day``, ``ordinal`` or ``count`` (a Chinese-numeral count). ``value`` is the
-    plain numeric value (``215万`` → 2150000; ``30.7%`` → 30.7; a date → its day).
+    ``month``, ``day``, ``time``, ``ordinal`` or ``count`` (a Chinese-numeral count). ``value``
+    is the plain numeric value (``215万`` → 2150000; ``30.7%`` → 30.7; a date → its day; a time
+    → minutes since midnight, ``下午2时37分`` → 877).
     """
 
     text: str
@@ -105,21 +145,31 @@ class NumberMention:
             if self.day:
                 expected += f" {self.day}"
             return f"{self.text} ({expected})"
+        if self.kind == "time":
+            shown = _clock(self.value)
+            return self.text if shown == self.text else f"{self.text} ({shown})"
+        if not math.isfinite(self.value):
+            return self.text  # hundreds of digits
         shown = format_plain(Decimal(str(self.value)))
         return self.text if shown == self.text else f"{self.text} ({shown})"
 
 
 @dataclass(frozen=True)
 class EnglishNumber:
-    """A number found in English text; dates carry ``month`` (and ``day``)."""
+    """A number found in English text; dates carry ``month`` (and ``day``).
+
+    A ``time`` has minutes since midnight as its value; ``ambiguous`` when it has no a.m./p.m.
+    on a 12-hour clock (``2:37``, ``2 o'clock``), so it may mean either half of the day.
+    """
 
     text: str
     start: int
     end: int
     value: float
-    kind: str = "number"  # number, percent, ordinal, word, date, month
+    kind: str = "number"  # number, percent, ordinal, word, date, month, time
     month: int | None = None
     day: int | None = None
+    ambiguous: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,6 +234,48 @@ def _find_dates(text: str) -> list[NumberMention]:
     return found
 
 
+def _int(digits: str) -> int:
+    return int(digits.translate(_FULLWIDTH))
+
+
+def _clock(minutes: float) -> str:
+    """``877`` → ``14:37``; seconds only when there are some (``14:37:05``)."""
+    whole, second = divmod(round(minutes * 60), 60)
+    hour, minute = divmod(whole, 60)
+    return f"{hour}:{minute:02d}" + (f":{second:02d}" if second else "")
+
+
+def _clock_context(text: str, m: re.Match) -> bool:
+    """Whether ``N点`` is a clock time (``9点开始``, ``6日9点``) and not a count (``3点建议``)."""
+    if m.group("half") or m.group("minute") or m.group("halfhour") or m.group("oclock"):
+        return True
+    if m.group("about") or m.end() == len(text) or text.startswith(_CLOCK_AFTER_DIAN, m.end()):
+        return True
+    if text.startswith(_COUNT_AFTER_DIAN, m.end()):
+        return False
+    return m.start() > 0 and text[m.start() - 1] in "日号：:"
+
+
+def _time_mention(m: re.Match, text: str) -> NumberMention | None:
+    hour = _int(m.group("hour"))
+    minute = _int(m.group("minute") or m.group("cminute") or "0")
+    second = _int(m.group("second") or m.group("csecond") or "0")
+    minute += 30 if m.group("halfhour") else 0
+    if hour * 60 + minute > _DAY or minute > 59 or second > 59:
+        return None
+    if m.group("unit") == "点" and not _clock_context(text, m):
+        return None  # 3点建议: three suggestions
+    if m.group("half") in _PM_WORDS and 1 <= hour <= 11:
+        hour += 12
+    return NumberMention(m.group(), m.start(), m.end(), hour * 60 + minute + second / 60, "time",
+                         "about" if m.group("about") else None)
+
+
+def _find_times(text: str) -> list[NumberMention]:
+    found = (_time_mention(m, text) for m in _CN_TIME.finditer(text))
+    return [t for t in found if t is not None]
+
+
 def _arabic_mention(m: re.Match) -> NumberMention:
     value = _to_decimal(m.group("num"))
     scale = m.group("scale")
@@ -223,6 +315,10 @@ def find_numbers(text: str) -> list[NumberMention]:
     """All numbers mentioned in Chinese ``text``, in order (see the module docstring)."""
     found = _find_dates(text)
     spans = [(n.start, n.end) for n in found]
+    for mention in _find_times(text):
+        if not _overlaps(spans, mention.start, mention.end):
+            found.append(mention)
+            spans.append((mention.start, mention.end))
     for m in _ARABIC_MENTION.finditer(text):
         if _overlaps(spans, m.start("num"), m.end("num")):
             continue
@@ -284,6 +380,70 @@ def rewrite_scale_words(text: str) -> str:
     return _ARABIC_MENTION.sub(replace, text)
 
 
+def _joint(sep: str) -> str:
+    return " to " if sep in "至到" else "-"
+
+
+def _mt_date(m: re.Match) -> str | None:
+    """English for a :data:`_MT_DATE` match, None when a part is out of range."""
+    parts = {k: _int(v) for k, v in m.groupdict().items() if v and k not in ("sep", "dsep")}
+    ok = {"year": (1000, 2199), "first": (1, 12), "month": (1, 12), "day": (1, 31),
+          "last": (1, 31)}
+    if any(not ok[k][0] <= v <= ok[k][1] for k, v in parts.items()) or (
+            "first" in parts and "day" in parts):
+        return None
+    words = _MONTHS[parts["month"] - 1].capitalize()
+    if "first" in parts:  # 1-10月: January-October
+        words = _MONTHS[parts["first"] - 1].capitalize() + _joint(m.group("sep")) + words
+    if "day" in parts:
+        words += f" {parts['day']}"
+        words += f"{_joint(m.group('dsep'))}{parts['last']}" if "last" in parts else ""
+        words += f", {parts['year']}" if "year" in parts else ""
+    elif "year" in parts:
+        words += f" {parts['year']}"
+    return words
+
+
+def _splice(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """Replace ``[start, end)`` spans by English, spaced from adjacent letters, digits and Han."""
+    result, pos = "", 0
+    for start, end, english in sorted(edits):
+        result += text[pos:start]
+        result += " " + english if result[-1:].isalnum() else english
+        result += " " if text[end:end + 1].isalnum() else ""
+        pos = end
+    return result + text[pos:]
+
+
+def rewrite_dates_times(text: str) -> str:
+    """Rewrite Chinese dates and clock times into English forms for MT input.
+
+    ``2023年11月6日`` → ``November 6, 2023``, ``11月6日``/``11月6号`` → ``November 6``,
+    ``2023年11月`` → ``November 2023``, ``11月``/``11月份`` → ``November``, ``1-10月`` →
+    ``January-October``, ``11月6-8日`` → ``November 6-8``; clock times (see
+    :func:`find_numbers`) become 24-hour ``H:MM`` (``下午2时37分`` → ``14:37``, ``上午9时`` →
+    ``9:00``, ``14时许`` → ``about 14:00``), which :func:`english_numbers` reads back as the same
+    time. Invalid months or days, ``6日`` and ``2023年`` alone, and everything else are left
+    unchanged; the English is spaced from adjacent Chinese (``在 November 6 举行``).
+    """
+    edits = []
+    for m in _MT_DATE.finditer(text):
+        words = _mt_date(m)
+        if words:
+            edits.append((m.start(), m.end(), words))
+    spans = [(start, end) for start, end, _ in edits]
+    for time in _find_times(text):
+        if re.search("[时点]", time.text) and not _overlaps(spans, time.start, time.end):
+            clock = _clock(time.value)
+            edits.append((time.start, time.end, f"about {clock}" if time.approx else clock))
+    return _splice(text, edits)
+
+
+def rewrite_for_mt(text: str) -> str:
+    """The MT input: :func:`rewrite_dates_times`, then :func:`rewrite_scale_words`."""
+    return rewrite_scale_words(rewrite_dates_times(text))
+
+
 # --------------------------------------------------------------------------- English
 
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
@@ -315,6 +475,14 @@ _EN_NUMBER = re.compile(
     r"(?:\s*(?P<pct>%|percent\b|per\s+cent\b))?"
     r"(?:[\s-]+(?P<scale>hundred|thousand|million|billion|trillion)\b)?"
 )
+_EN_TIME = re.compile(
+    r"(?:\b12\s+)?\b(?P<word>noon|midnight)\b"
+    r"|(?<![\d.,:])(?P<hour>\d{1,2})(?::(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?"
+    r"(?![\d:]|[.,]\d)(?:\s*(?P<mer>[ap])\.?\s?m\b\.?|\s+(?P<oclock>o['’]clock)\b"
+    r"|\s+(?P<part>in\s+the\s+(?:morning|afternoon|evening)|at\s+night)\b)?",
+    re.IGNORECASE,
+)
+_YEAR_LIKE = re.compile(r"1\d{3}|2[01]\d{2}")
 _WORD_ALT = "|".join([*_TENS, *reversed(_ONES)])
 _EN_WORD = re.compile(
     rf"\b(?P<word>(?:{'|'.join(_TENS)})(?:-(?:{'|'.join(_ONES[1:10])}))?|{_WORD_ALT}|a|an)"
@@ -353,6 +521,24 @@ def _english_dates(text: str) -> list[EnglishNumber]:
     return found
 
 
+def _english_time(m: re.Match) -> EnglishNumber | None:
+    if m.group("word"):
+        value = 720 if m.group("word").lower() == "noon" else 0
+        return EnglishNumber(m.group(), m.start(), m.end(), value, "time")
+    hour, minute = int(m.group("hour")), int(m.group("minute") or 0)
+    second = int(m.group("second") or 0)
+    half = (m.group("mer") or m.group("part") or "").lower()
+    if not (m.group("minute") or half or m.group("oclock")) or minute > 59 or second > 59:
+        return None  # a plain number
+    if half and 1 <= hour <= 12:
+        hour = hour % 12 + (0 if half == "a" or half.endswith("morning") else 12)
+    elif (half and not 13 <= hour <= 23) or (m.group("oclock") and not 1 <= hour <= 12):
+        return None
+    ambiguous = not half and 1 <= hour <= 12 and not m.group("hour").startswith("0")
+    return EnglishNumber(m.group(), m.start(), m.end(), hour * 60 + minute + second / 60, "time",
+                         ambiguous=ambiguous)
+
+
 def _word_value(m: re.Match) -> tuple[float, str] | None:
     if m.group("decade"):
         return 10.0, "word"
@@ -372,10 +558,29 @@ def _word_value(m: re.Match) -> tuple[float, str] | None:
     return float(value), "percent" if m.group("pct") else "word"
 
 
+_EN_DECADES = re.compile(
+    rf"\b(?P<count>\d+|{'|'.join(_ONES[2:11])})\s+decades\b", re.IGNORECASE)
+
+
+def _english_decades(text: str) -> list[EnglishNumber]:
+    """``two decades`` → 20 (years): how 20年 is often rendered."""
+    found = []
+    for m in _EN_DECADES.finditer(text):
+        count = m.group("count").lower()
+        n = int(count) if count.isdigit() else _ONES.index(count)
+        found.append(EnglishNumber(m.group(), m.start(), m.end(), float(10 * n), "word"))
+    return found
+
+
 def english_numbers(text: str) -> list[EnglishNumber]:
     """All numbers in English ``text``, in order (see the module docstring)."""
-    found = _english_dates(text)
+    found = [t for t in map(_english_time, _EN_TIME.finditer(text)) if t and t.value <= _DAY]
+    found += _english_decades(text)
     spans = [(n.start, n.end) for n in found]
+    for date in _english_dates(text):
+        if not _overlaps(spans, date.start, date.end):
+            found.append(date)
+            spans.append((date.start, date.end))
     for m in _EN_NUMBER.finditer(text):
         if _overlaps(spans, m.start(), m.end()):
             continue
@@ -395,7 +600,7 @@ def english_numbers(text: str) -> list[EnglishNumber]:
 
 
 def english_values(text: str) -> list[float]:
-    """Just the values of :func:`english_numbers` (dates give their day)."""
+    """Just the values of :func:`english_numbers` (dates give their day, times minutes)."""
     return [n.value for n in english_numbers(text)]
 
 
@@ -403,10 +608,13 @@ def english_values(text: str) -> list[float]:
 
 
 def _close(a: float, b: float, tolerance: float) -> bool:
-    return abs(a - b) <= tolerance * max(abs(a), abs(b), 1e-12)
+    return a == b or abs(a - b) <= tolerance * max(abs(a), abs(b), 1e-12)
 
 
 def _compatible(src: NumberMention, tgt: EnglishNumber, tolerance: float = 1e-9) -> bool:
+    if src.kind == "time" or tgt.kind == "time":
+        diff = (src.value - tgt.value) % _DAY  # 24:00 is midnight
+        return src.kind == tgt.kind and (diff == 0 or (tgt.ambiguous and diff % (_DAY / 2) == 0))
     if src.kind == "date":
         return tgt.kind == "date" and (tgt.month, tgt.day) == (src.month, src.day)
     if src.kind == "month":
@@ -418,11 +626,33 @@ def _compatible(src: NumberMention, tgt: EnglishNumber, tolerance: float = 1e-9)
     return _close(src.value, tgt.value, tolerance)
 
 
-def _take(src: NumberMention, pool: list[EnglishNumber], tolerance: float) -> EnglishNumber | None:
+def _on_the_hour(src: NumberMention, tgt: EnglishNumber) -> bool:
+    """A whole-hour time against a bare hour on the other side: ``9时`` ~ ``at 9``, ``2`` ~
+    ``2 p.m.`` (where the Chinese clock time was not recognised)."""
+    time, plain = (src, tgt) if src.kind == "time" else (tgt, src)
+    if time.kind != "time" or plain.kind not in ("number", "count", "word") or time.value % 60:
+        return False
+    hour = plain.value
+    return hour == int(hour) and 0 <= hour <= 24 and (time.value / 60 - hour) % 12 == 0
+
+
+def _take(src: NumberMention, pool: list[EnglishNumber],
+          fits: Callable[[NumberMention, EnglishNumber], bool]) -> EnglishNumber | None:
     for i, tgt in enumerate(pool):
-        if _compatible(src, tgt, tolerance):
+        if fits(src, tgt):
             return pool.pop(i)
     return None
+
+
+def _pair(mentions: list[NumberMention], pool: list[EnglishNumber],
+          rounding: float) -> list[tuple[NumberMention, EnglishNumber | None]]:
+    """Take each mention's target out of ``pool`` (exact forms first, then whole hours); the
+    mentions left, in order, with their target only within ``rounding`` (None when missing)."""
+    exact = partial(_compatible, tolerance=1e-9)
+    unmatched = [m for m in mentions if _take(m, pool, exact) is None]
+    unmatched = [m for m in unmatched if _take(m, pool, _on_the_hour) is None]
+    near = partial(_compatible, tolerance=rounding)
+    return [(m, _take(m, pool, near)) for m in unmatched]
 
 
 def match_numbers(source: str, target: str, rounding: float = 0.01) -> list[NumberProblem]:
@@ -430,16 +660,13 @@ def match_numbers(source: str, target: str, rounding: float = 0.01) -> list[Numb
 
     Each source number must appear in the target (any accepted English form); missing ones are
     errors (warnings for Chinese-numeral counts and ordinals, often rendered as words). A value
-    only within ``rounding`` (relative) is a "rounded" warning. Digit-written
-    target numbers matching nothing in the source are "extra" warnings; number words are not
-    (``one`` is often a pronoun).
+    only within ``rounding`` (relative) is a "rounded" warning; clock times must agree to the
+    minute. Digit-written target numbers and times matching nothing in the source are "extra"
+    warnings; number words are not (``one`` is often a pronoun).
     """
-    mentions = find_numbers(source)
     pool = english_numbers(target)
     problems: list[NumberProblem] = []
-    unmatched = [m for m in mentions if _take(m, pool, 1e-9) is None]
-    for mention in unmatched:
-        near = _take(mention, pool, rounding)
+    for mention, near in _pair(find_numbers(source), pool, rounding):
         if near is not None:
             problems.append(NumberProblem(
                 "rounded", "warning",
@@ -450,8 +677,67 @@ def match_numbers(source: str, target: str, rounding: float = 0.01) -> list[Numb
             problems.append(NumberProblem(
                 "missing", severity, f"{mention.describe()} not found in target", mention))
     for extra in pool:
-        if extra.kind in ("number", "percent") and any(c.isdigit() for c in extra.text):
+        if extra.kind in ("number", "percent", "time") and any(c.isdigit() for c in extra.text):
             problems.append(NumberProblem(
                 "extra", "warning", f"'{extra.text}' in target has no source number",
                 target=extra))
     return problems
+
+
+# --------------------------------------------------------------------------- repair
+
+
+def _significand(value: float) -> tuple[int, ...]:
+    """The significant digits: ``367000`` and ``3.67`` → ``(3, 6, 7)``."""
+    return Decimal(str(value)).normalize().as_tuple().digits
+
+
+def _slip(src: NumberMention, tgt: EnglishNumber) -> bool:
+    """Whether ``tgt`` may be ``src`` copied with the wrong power of ten."""
+    if tgt.kind != src.kind or not 0 < tgt.value < math.inf or not math.isfinite(src.value):
+        return False
+    if not any(c.isdigit() for c in tgt.text):
+        return False
+    if _YEAR_LIKE.fullmatch(tgt.text):
+        return False  # 2023 is a year, not 20.23万
+    digits = _significand(tgt.value)
+    return digits == _significand(src.value) and (len(digits) > 1 or tgt.value >= 10)
+
+
+def _repaired_text(src: NumberMention, tgt: EnglishNumber) -> str | None:
+    value = Decimal(str(src.value))
+    if src.kind == "percent":  # keep "%"/"percent", replace the digits
+        head = re.match(r"[\d.,]+", tgt.text)
+        text = format_plain(value) + tgt.text[head.end():] if head else ""
+    else:
+        text = format_english(value)
+    back = english_numbers(text)
+    return text if len(back) == 1 and _close(back[0].value, src.value, 1e-9) else None
+
+
+def repair_scale_slips(source: str, target: str) -> tuple[str, list[str]]:
+    """Put back numbers the MT copied with the wrong power of ten (``36.7万`` → ``36,700``).
+
+    A digit-written source number or percent missing from ``target`` is repaired only when
+    exactly one unmatched target number of the same kind has the same significant digits and no
+    other missing source number claims it. Returns the target (unchanged when nothing applies)
+    and notes such as ``number repaired: 36,700 → 367,000``.
+    """
+    pool = english_numbers(target)
+    missing = [m for m, near in _pair(find_numbers(source), pool, 0.01) if near is None
+               and m.kind in ("number", "percent") and any(c.isdigit() for c in m.text)]
+    options = {id(m): [t for t in pool if _slip(m, t)] for m in missing}
+    claims = Counter(t.start for found in options.values() for t in found)
+    edits: list[tuple[EnglishNumber, str]] = []
+    for mention in missing:
+        found = options[id(mention)]
+        if len(found) != 1 or claims[found[0].start] != 1:
+            continue
+        text = _repaired_text(mention, found[0])
+        if text is not None:
+            edits.append((found[0], text))
+    notes = []
+    for tgt, text in sorted(edits, key=lambda edit: edit[0].start, reverse=True):
+        target = target[:tgt.start] + text + target[tgt.end:]
+        notes.append(f"number repaired: {tgt.text} → {text}")
+    return target, notes[::-1]
