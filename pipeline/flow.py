@@ -260,6 +260,7 @@ def _translate(pending, prev_of, prev_unit, engine, tm, options, hooks, doc_id, 
             _take_translation(unit, translation)
         _retry_echoes(batch, prev_unit, engine, options)
         _verify_and_retry(batch, prev_of, engine, options, glossary_stats)
+        _repair_scale_slips(batch)
         tm.add_units(batch, doc_id, [prev_of[id(u)] for u in batch])
         saved[0] += len(batch)
 
@@ -342,6 +343,21 @@ def _verify_and_retry(batch, prev_of, engine, options, glossary_stats) -> None:
                 glossary_stats["repaired"] += 1
                 violations = verify_terms(unit.target, unit.terms)
         _flag_term_violations(unit, violations)
+
+
+def _repair_scale_slips(batch: Sequence[Unit]) -> None:
+    """Fix a number the engine copied with the wrong magnitude (367,000 → 36,700).
+
+    Only the unambiguous case (:func:`pipeline.numbers.repair_scale_slips`); the repair is
+    noted on the unit for reviewers.
+    """
+    from .numbers import repair_scale_slips
+
+    for unit in batch:
+        fixed, notes = repair_scale_slips(unit.source, unit.target)
+        if notes:
+            unit.target = fixed
+            unit.flags.extend(Flag("engine", "warning", note) for note in notes)
 
 
 def _term_hint(violations) -> str:

@@ -232,3 +232,20 @@ def test_an_echo_that_survives_the_retry_is_flagged_and_stays_flagged(tmp_path) 
     again = flow.run(options, _hooks(StubbornEcho()))  # served from the TM
     assert again.tm["mt_reused"] == 2
     assert [f.check for f in again.units[1].flags if f.check == "echo"] == ["echo"]
+
+
+def test_number_copied_with_the_wrong_magnitude_is_repaired_and_noted(tmp_path) -> None:
+    class ScaleSlip(FakeEngine):
+        def translate_batch(self, segments, terms, progress=None):
+            out = super().translate_batch(segments, terms, progress)
+            for translation in out:
+                translation.text = "The exhibition covers 36,700 square meters."
+            return out
+
+    source = tmp_path / "expo.zh.txt"
+    source.write_text("展览面积达36.7万平方米。\n", encoding="utf-8")
+    result = flow.run(_options(tmp_path, source, glossary=None), _hooks(ScaleSlip()))
+    [unit] = result.units
+    assert unit.target == "The exhibition covers 367,000 square meters."
+    assert any("number repaired: 36,700 → 367,000" in f.message for f in unit.flags)
+    assert not any(f.check == "numbers" for f in unit.flags)  # QA sees the repaired text
