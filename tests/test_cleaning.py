@@ -10,6 +10,7 @@ from pipeline.engines.cleaning import (
     cut_runaway,
     dedupe_repeats,
     is_runaway,
+    rejoin_split_numbers,
 )
 
 # (raw model output, source, expected clean text): the wrapper shapes issue 3 measured from
@@ -107,3 +108,18 @@ def test_romanize_places_keeps_an_english_word_glued_to_the_place() -> None:
     assert text == "the Internet is like Jiangnan rain."
     text, _ = romanize_places("it is like 江南 rain", "如江南烟雨般", ["江南"])
     assert text == "it is like Jiangnan rain"
+
+
+@pytest.mark.parametrize(
+    ("text", "sent", "expected"),
+    [
+        ("for 146, 600 facilities", "146,600个设施", "for 146,600 facilities"),
+        ("is about 2. 15 million", "约about 2.15 million个", "is about 2.15 million"),
+        ("in 2019, 300 people came", "2019年，300人来了", "in 2019, 300 people came"),
+        ("In 2019. 15 teams", "2019年。15支队伍", "In 2019. 15 teams"),
+        ("no numbers here", "没有数字", "no numbers here"),
+    ],
+)
+def test_rejoin_split_numbers_only_joins_numbers_that_were_sent(text, sent, expected) -> None:
+    out, notes = rejoin_split_numbers(text, sent)
+    assert out == expected and bool(notes) == (out != text)

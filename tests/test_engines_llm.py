@@ -54,8 +54,17 @@ def test_translates_batch_with_progress_and_provenance() -> None:
     assert settings["cache_prompt"] is True and settings["max_tokens"] == 4 * 2 + 24
 
 
-def test_terms_reach_the_prompt() -> None:
+def test_terms_reach_the_prompt_written_into_the_text_by_default() -> None:
     eng, fake = engine(lambda m, n: "The World Internet Conference opened.")
+    eng.translate_batch([MTRequest("世界互联网大会开幕。")], [[WIC]])
+    prompt = fake.calls[0][0][-1]["content"]
+    assert "Translate:\nWorld Internet Conference 开幕。" in prompt
+    assert "Required renderings" not in prompt
+
+
+def test_terms_listed_when_not_inlined() -> None:
+    eng, fake = engine(lambda m, n: "The World Internet Conference opened.",
+                       inline_terms=False)
     eng.translate_batch([MTRequest("世界互联网大会开幕。")], [[WIC]])
     assert "世界互联网大会 = World Internet Conference" in fake.calls[0][0][-1]["content"]
 
@@ -110,7 +119,7 @@ def test_runaway_then_good_answer() -> None:
 
 def test_numbers_rewritten_in_one_place(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(llm, "rewrite_numbers",
-                        lambda text: text.replace("2万多", "more than 20,000"))
+                        lambda text, dates=True: text.replace("2万多", "more than 20,000"))
     eng, fake = engine(lambda m, n: "More than 20,000 people came.")
     [t] = eng.translate_batch([MTRequest("来了2万多人。")], [[]])
     assert "来了more than 20,000人。" in fake.calls[0][0][-1]["content"]
@@ -234,28 +243,34 @@ def test_auto_drops_options_of_the_other_engine(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_names_become_required_renderings() -> None:
-    eng, fake = engine(lambda m, n: "Li Xiaofeng arrived in Lishui.", names=True)
+    eng, fake = engine(lambda m, n: "Li Xiaofeng arrived in Lishui.", names=True,
+                       inline_terms=False)
     eng.translate_batch([MTRequest("李晓峰抵达丽水。")], [[]])
     prompt = fake.calls[0][0][-1]["content"]
     assert "李晓峰 = Li Xiaofeng" in prompt and "丽水 = Lishui" in prompt
+    eng, fake = engine(lambda m, n: "Li Xiaofeng arrived in Lishui.", names=True)
+    eng.translate_batch([MTRequest("李晓峰抵达丽水。")], [[]])
+    assert "Translate:\nLi Xiaofeng 抵达 Lishui。" in fake.calls[0][0][-1]["content"]
 
 
 def test_lean_defaults_measured_best() -> None:
     eng, _ = engine(lambda m, n: "Done.")
     assert eng.max_retries == 0 and eng.names and eng.word_repair and eng.number_rewrite
     assert eng.options.context and eng.options.examples
+    assert eng.inline_terms and not eng.term_lines and eng.date_rewrite
 
 
 def test_names_off_by_request() -> None:
     eng, fake = engine(lambda m, n: "Li Xiaofeng arrived.", names=False)
     eng.translate_batch([MTRequest("李晓峰抵达丽水。")], [[]])
-    assert "Required renderings" not in fake.calls[0][0][-1]["content"]
+    prompt = fake.calls[0][0][-1]["content"]
+    assert "Required renderings" not in prompt and "Translate:\n李晓峰抵达丽水。" in prompt
 
 
 def test_echoed_source_is_retried_as_a_fresh_request() -> None:
     source = "首届自行车赛在桐乡举行。"
     eng, fake = engine(lambda m, n: source if n == 1 else "The first cycling race was held.",
-                       max_retries=1, word_repair=False)
+                       max_retries=1, word_repair=False, names=False)
     out = eng.translate_batch([MTRequest(source)], [[]])[0]
     assert out.text == "The first cycling race was held." and out.retries == 1
     assert "retry: echo" in out.notes
@@ -274,8 +289,8 @@ def test_worse_retry_answer_is_discarded() -> None:
 
 def test_word_repair_splices_the_english_in() -> None:
     def reply(messages: list[dict[str, str]], n: int) -> str:
-        if "What is the English for" in messages[-1]["content"]:
-            return "netizens."
+        if messages[-1]["role"] == "assistant":  # the begun answer: continued
+            return messages[-1]["content"] + "netizens”."
         return "Let's hear the网友, and their hopes."
 
     eng, fake = engine(reply, word_repair=True, max_retries=0)
@@ -287,8 +302,37 @@ def test_word_repair_splices_the_english_in() -> None:
 
 def test_word_repair_rejects_chinese_answers() -> None:
     def reply(messages: list[dict[str, str]], n: int) -> str:
-        return "网友" if "What is the English" in messages[-1]["content"] else "The 网友 spoke."
+        return "网友" if messages[-1]["role"] == "assistant" else "The 网友 spoke."
 
     eng, _ = engine(reply, word_repair=True, max_retries=0)
     out = eng.translate_batch([MTRequest("网友说。")], [[]])[0]
     assert out.text == "The 网友 spoke." and "untranslated Chinese left: 网友" in out.notes
+
+
+def test_inline_terms_are_written_into_the_text_instead_of_listed() -> None:
+    qualcomm = Term("高通", "Qualcomm")
+    eng, fake = engine(lambda m, n: "The World Internet Conference improves traffic.",
+                       inline_terms=True, term_lines=False, names=False)
+    eng.translate_batch([MTRequest("世界互联网大会提高通行效率。")], [[WIC, qualcomm]])
+    prompt = fake.calls[0][0][-1]["content"]
+    assert "Translate:\nWorld Internet Conference 提高通行效率。" in prompt
+    assert "世界互联网大会 =" not in prompt  # written in, so not listed
+    assert "高通 = Qualcomm" in prompt  # not on word boundaries here: listed instead
+
+
+def test_inline_terms_with_lines_lists_them_too() -> None:
+    eng, fake = engine(lambda m, n: "The World Internet Conference opened.",
+                       inline_terms=True, term_lines=True)
+    eng.translate_batch([MTRequest("世界互联网大会开幕。")], [[WIC]])
+    prompt = fake.calls[0][0][-1]["content"]
+    assert "世界互联网大会 = World Internet Conference" in prompt
+    assert "Translate:\nWorld Internet Conference 开幕。" in prompt
+
+
+def test_dates_and_times_reach_the_model_in_english() -> None:
+    eng, fake = engine(lambda m, n: "An earthquake struck at 14:37 on November 6.")
+    eng.translate_batch([MTRequest("11月6日14时37分发生地震。")], [[]])
+    assert "November 6 14:37 发生地震。" in fake.calls[0][0][-1]["content"]
+    eng2, fake2 = engine(lambda m, n: "x.", date_rewrite=False)
+    eng2.translate_batch([MTRequest("11月6日发生地震。")], [[]])
+    assert "11月6日发生地震。" in fake2.calls[0][0][-1]["content"]

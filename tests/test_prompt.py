@@ -6,10 +6,13 @@ from pipeline.engines.prompt import (
     SYSTEM_PROMPT,
     PromptOptions,
     build_messages,
+    inline_renderings,
     render_terms,
     retry_messages,
     segment_terms,
     untranslated_hint,
+    word_from_answer,
+    word_messages,
 )
 from pipeline.units import MTRequest, Term
 
@@ -95,3 +98,35 @@ def test_untranslated_hint_names_source_word_and_place_pinyin() -> None:
     # observed: …主动参与相关国际议程 → "…related international议程 on topics…"
     hint = untranslated_hint(["议程"], "主动参与相关国际议程")
     assert "议程" in hint and "place name" not in hint
+
+
+def test_inline_renderings_replace_terms_on_word_boundaries() -> None:
+    text, left = inline_renderings(SRC, [CYBER, WIC, FIVE_G])
+    assert text == ("World Internet Conference 致力于构建 community with a shared future in "
+                    "cyberspace。")
+    assert left == []  # 5G does not occur; nothing needs listing
+
+
+def test_inline_renderings_leave_terms_inside_other_words_for_listing() -> None:
+    qualcomm = Term("高通", "Qualcomm")
+    text, left = inline_renderings("提高通行效率。", [qualcomm])
+    assert text == "提高通行效率。" and left == [qualcomm]
+
+
+def test_inline_renderings_keep_do_not_translate_terms_listed() -> None:
+    text, left = inline_renderings("5G网络覆盖世界互联网大会。", [FIVE_G, WIC])
+    assert text == "5G网络覆盖 World Internet Conference。" and left == [FIVE_G]
+
+
+def test_inline_renderings_tidy_spaces_around_punctuation() -> None:
+    text, _ = inline_renderings("（世界互联网大会）", [WIC])
+    assert text == "（World Internet Conference）"
+
+
+def test_word_request_begins_the_answer_and_the_phrase_is_read_back() -> None:
+    messages = word_messages("提取公积金。", "公积金", PromptOptions())
+    assert messages[-1] == {"role": "assistant", "content": "In English, “公积金” is “"}
+    assert word_from_answer("In English, “公积金” is “housing provident fund”.", "公积金") == (
+        "housing provident fund")
+    assert word_from_answer("homesickness.", "乡愁") == "homesickness"
+    assert word_from_answer("In English, “乡愁” is “homesickness.”", "乡愁") == "homesickness"

@@ -199,3 +199,22 @@ def romanize_places(text: str, source: str, left: list[str]) -> tuple[str, list[
                 notes.append(f"place name romanized: {word} → {spelled}")
                 break
     return text, notes
+
+
+_SPLIT_NUMBER = re.compile(r"(?<![\d.,])(\d+)([.,]) (\d+)")
+
+
+def rejoin_split_numbers(text: str, sent: str) -> tuple[str, list[str]]:
+    """Undo a space the model put inside a number it was given (``146,600`` came back as
+    ``146, 600``, ``2.15 million`` as ``2. 15 million``): only numbers that occur, joined,
+    in ``sent`` (the text the model was asked to translate)."""
+    notes: list[str] = []
+
+    def join(m: re.Match) -> str:
+        joined = m.group(1) + m.group(2) + m.group(3)
+        if re.search(rf"(?<![\d.,]){re.escape(joined)}(?!\d)", sent):
+            notes.append(f"number rejoined: {m.group()} → {joined}")
+            return joined
+        return m.group()
+
+    return _SPLIT_NUMBER.sub(join, text), notes
