@@ -4,7 +4,7 @@ The model loads once; every variant gets its own :class:`LlmEngine` over the sam
 so the comparison is within one process. Prints a table and writes
 ``output/bench/engine.json`` (with every output, for inspecting bad ones).
 
-    .venv/bin/python bench/bench_engine.py [--limit 30] [--variants no-reuse,prefix,...]
+    .venv/bin/python bench/bench_engine.py [--limit 50] [--variants no-reuse,prefix,...]
 
 Timings on shared CPUs are noisy; the token counts (prompt tokens evaluated vs reused from
 the KV cache) are exact and explain the time differences.
@@ -39,8 +39,13 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "prefix+context": {"cache_prompt": True, "context": True},
     "prefix+context-noretry": {"cache_prompt": True, "context": True, "max_retries": 0},
     "prefix-tokens1.5": {"cache_prompt": True, "context": False, "max_tokens_ratio": 1.5},
+    # the default engine with the required renderings written into the source (issue 9)
+    "inline": {"inline_terms": True, "term_lines": False},
+    # n-gram speculation (llama.cpp drafts from n-grams already seen; no draft model)
+    "ngram-simple": {"speculative": "ngram-simple"},
+    "ngram-mod": {"speculative": "ngram-mod"},
 }
-DEFAULT_VARIANTS = "no-reuse,prefix,prefix+context"
+DEFAULT_VARIANTS = "no-reuse,prefix,prefix+context,inline,ngram-simple,ngram-mod"
 
 
 def seed_requests(limit: int) -> list[MTRequest]:
@@ -76,8 +81,8 @@ def match_terms(requests: list[MTRequest]) -> list[list[Term]]:
 
 def run_variant(name: str, backend: XllamaBackend, requests: list[MTRequest],
                 seg_terms: list[list[Term]], threads: int) -> dict[str, Any]:
-    engine = LlmEngine(complete=backend, threads=threads, show_progress=False,
-                       **VARIANTS[name])
+    options = {k: v for k, v in VARIANTS[name].items() if k != "speculative"}
+    engine = LlmEngine(complete=backend, threads=threads, show_progress=False, **options)
     start = time.perf_counter()
     outputs = engine.translate_batch(requests, seg_terms)
     wall = time.perf_counter() - start
@@ -109,9 +114,34 @@ def run_variant(name: str, backend: XllamaBackend, requests: list[MTRequest],
     }
 
 
+def token_floor(backend: XllamaBackend, requests: list[MTRequest],
+                results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The least s/segment this model can take here: source tokens at the measured prompt
+    rate plus the tokens of the shortest variant's output at the measured generation rate
+    (no instructions, no chat scaffolding, no retries, no pipeline)."""
+    source_tokens = 0
+    for r in requests:
+        response = backend._server.handle_completions(
+            {"prompt": r.source, "max_tokens": 1, "cache_prompt": False})
+        source_tokens += response.get("usage", {}).get("prompt_tokens") or response.get(
+            "tokens_evaluated", 0)
+    plain = [r for r in results if r["prompt_tok_per_s"] and r["gen_tok_per_s"]
+             and not VARIANTS[r["variant"]].get("speculative")]
+    if not plain:
+        return {}
+    pp = max(r["prompt_tok_per_s"] for r in plain)
+    tg = max(r["gen_tok_per_s"] for r in plain)
+    gen = min(r["completion_tokens"] for r in plain)
+    n = len(requests)
+    return {"source_tokens_per_segment": round(source_tokens / n, 1),
+            "output_tokens_per_segment": round(gen / n, 1),
+            "prompt_tok_per_s": pp, "gen_tok_per_s": tg,
+            "s_per_segment": round((source_tokens / pp + gen / tg) / n, 3)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--limit", type=int, default=30, help="seed sentences (default 30)")
+    parser.add_argument("--limit", type=int, default=50, help="seed sentences (default 50)")
     parser.add_argument("--variants", default=DEFAULT_VARIANTS,
                         help=f"comma-separated, from: {', '.join(VARIANTS)}")
     parser.add_argument("--threads", type=int, default=default_threads())
@@ -129,7 +159,16 @@ def main() -> None:
     t0 = time.perf_counter()
     backend = XllamaBackend(model, args.threads, args.ctx_size)
     load_s = time.perf_counter() - t0
-    results = [run_variant(name, backend, requests, terms, args.threads) for name in names]
+    results = []
+    for name in names:
+        speculative = VARIANTS[name].get("speculative")
+        if speculative:  # its own model instance: speculation is a load-time setting
+            special = XllamaBackend(model, args.threads, args.ctx_size, speculative=speculative)
+            results.append(run_variant(name, special, requests, terms, args.threads))
+            special.close()
+        else:
+            results.append(run_variant(name, backend, requests, terms, args.threads))
+    floor = token_floor(backend, requests, results)
     backend.close()
 
     head = (f"{'variant':<24}{'s/seg':>7}{'evaluated':>10}{'cached':>8}{'gen tok':>8}"
@@ -141,8 +180,14 @@ def main() -> None:
         print(f"{r['variant']:<24}{r['s_per_segment']:>7.2f}{r['prompt_tokens_evaluated']:>10}"
               f"{r['prompt_tokens_cached']:>8}{r['completion_tokens']:>8}"
               f"{r['gen_tok_per_s'] or 0:>8.1f}{100 * r['retry_rate']:>7.1f}{r['cjk_left']:>4}")
+    if floor:
+        print(f"floor: {floor['source_tokens_per_segment']} source + "
+              f"{floor['output_tokens_per_segment']} output tokens/segment at "
+              f"{floor['prompt_tok_per_s']}/{floor['gen_tok_per_s']} tok/s = "
+              f"{floor['s_per_segment']:.2f} s/segment with no prompt, retries or pipeline")
     payload = {"model": model.name, "threads": args.threads, "ctx_size": args.ctx_size,
-               "load_s": round(load_s, 2), "segments": len(requests), "variants": results}
+               "load_s": round(load_s, 2), "segments": len(requests), "floor": floor,
+               "variants": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")

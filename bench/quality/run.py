@@ -48,7 +48,8 @@ CACHE = OUT / "quality-completions.jsonl"
 B_SEED = 20231107
 BATCH = 8
 
-LEVERS = ("glossary", "numbers", "retries", "termretry", "names", "tm", "context", "wordfix")
+LEVERS = ("glossary", "numbers", "retries", "termretry", "names", "tm", "context", "wordfix",
+          "inline", "nolines", "dates")
 #: Cumulative configurations: each adds one lever to the one before.
 CONFIGS: dict[str, set[str]] = {
     "base": set(),
@@ -61,6 +62,19 @@ CONFIGS: dict[str, set[str]] = {
     "fix": {"glossary", "numbers", "retries", "names", "tm", "context", "wordfix"},
     # no engine retry (CJK/runaway); the flow's glossary retry and the word repair stay
     "lean": {"glossary", "numbers", "termretry", "names", "tm", "context", "wordfix"},
+    # required renderings (glossary and names) written into the source text as well
+    "inline": {"glossary", "numbers", "termretry", "names", "tm", "context", "wordfix",
+               "inline"},
+    # ... instead of listed above it
+    "inline-only": {"glossary", "numbers", "termretry", "names", "tm", "context", "wordfix",
+                    "inline", "nolines"},
+    # + dates and clock times rewritten into English before MT, magnitude slips repaired
+    "dates": {"glossary", "numbers", "termretry", "names", "tm", "context", "wordfix",
+              "inline", "nolines", "dates"},
+    # the same levers after two engine fixes: numbers the model split ("146, 600") rejoined,
+    # and the word repair's answer begun for the model (it repeated the Chinese word)
+    "final": {"glossary", "numbers", "termretry", "names", "tm", "context", "wordfix",
+              "inline", "nolines", "dates"},
 }
 
 
@@ -71,9 +85,12 @@ def engine_options(levers: set[str]) -> dict[str, Any]:
         "examples": "tm" in levers,
         "max_examples": 1,
         "number_rewrite": "numbers" in levers,
+        "date_rewrite": "dates" in levers,
         "max_retries": 1 if "retries" in levers else 0,
         "names": "names" in levers,
         "word_repair": "wordfix" in levers,
+        "inline_terms": "inline" in levers,
+        "term_lines": "nolines" not in levers,
     }
 
 
@@ -261,6 +278,11 @@ def translate(units, previous, examples, levers: set[str], model: CachedModel) -
                                                    matches=unit.terms)
                 if repaired is not None:
                     unit.target = repaired
+    if "dates" in levers:  # the flow's repair of numbers copied with the wrong magnitude
+        from pipeline.numbers import repair_scale_slips
+
+        for unit in units:
+            unit.target = repair_scale_slips(unit.source, unit.target)[0]
     return {
         "units": [{"source": u.source, "target": u.target, "retries": u.retries,
                    "seconds": round(s, 3), "raw": u.raw} for u, s in zip(units, seconds,
