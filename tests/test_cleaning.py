@@ -32,6 +32,7 @@ CASES = [
     ("English: The summit opened.", "", "The summit opened."),
     ("乌镇峰会开幕。\nThe Wuzhen Summit opened.", "乌镇峰会开幕。", "The Wuzhen Summit opened."),
     ("The summit opened.", "", "The summit opened."),
+    ("We widen our global “ Circle ” of friends.", "", "We widen our global “Circle” of friends."),
 ]
 
 

@@ -96,6 +96,10 @@ def clean_output(raw: str, source: str = "") -> Cleaned:
         lines = ([rest] if rest else []) + lines[1:]
     text = " ".join(lines)
     text = re.sub(r"\s*(?:\*\*|__)\s*$", "", text).strip()
+    tidied = re.sub(r"“ +", "“", re.sub(r" +”", "”", text))  # “ Circle ” → “Circle”
+    if tidied != text:
+        removed.append("spaces inside quotes")
+        text = tidied
     text, quoted = _strip_quotes(text, source)
     if quoted:
         removed.append("wrapping quotes")
