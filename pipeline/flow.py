@@ -42,6 +42,7 @@ class RunOptions:
     fill_min: float = 100.0
     batch_size: int = 8
     context: bool = True
+    number_retry: bool = True  # numbers left out also earn the one hinted retry
     qa_ignore: tuple[str, ...] = ()
     strict: bool = False
 
@@ -259,6 +260,7 @@ def _translate(pending, prev_of, prev_unit, engine, tm, options, hooks, doc_id, 
         for unit, translation in zip(batch, translations, strict=True):
             _take_translation(unit, translation)
         _retry_echoes(batch, prev_unit, engine, options)
+        _repair_scale_slips(batch)  # before the checks, so a slip does not cost a retry
         _verify_and_retry(batch, prev_of, engine, options, glossary_stats)
         _repair_scale_slips(batch)
         tm.add_units(batch, doc_id, [prev_of[id(u)] for u in batch])
@@ -312,22 +314,55 @@ def _flag_echoes(units: Sequence[Unit], prev_unit: dict) -> None:
             unit.flags.append(Flag("echo", "error", "repeats the previous segment's translation"))
 
 
+def missing_numbers(source: str, target: str) -> list:
+    """Source numbers the target leaves out (the errors of :func:`numbers.match_numbers`)."""
+    from .numbers import match_numbers
+
+    return [p for p in match_numbers(source, target)
+            if p.kind == "missing" and p.severity == "error"]
+
+
+def retry_problems(unit: Unit, target: str, numbers: bool) -> tuple[list, list]:
+    """What a hinted retry should fix in ``target``: term violations, numbers left out."""
+    from .glossary import verify_terms
+
+    violations = verify_terms(target, unit.terms) if unit.terms else []
+    return violations, missing_numbers(unit.source, target) if numbers else []
+
+
+def retry_hint(violations, numbers) -> str:
+    """The instruction for a segment's one hinted retry."""
+    parts = [_term_hint(violations)] if violations else []
+    if numbers:
+        listed = ", ".join(p.source.describe() for p in numbers if p.source is not None)
+        parts.append(f"the translation must include these numbers: {listed}")
+    return "; ".join(parts)
+
+
+def better_retry(before: tuple[list, list], after: tuple[list, list]) -> bool:
+    """Keep a retry's answer when it fixes more than it breaks, never losing a term."""
+    return len(after[0]) <= len(before[0]) and (
+        len(after[0]) + len(after[1]) < len(before[0]) + len(before[1]))
+
+
 def _verify_and_retry(batch, prev_of, engine, options, glossary_stats) -> None:
+    """One hinted retry for segments missing required renderings (or numbers), then the
+    do-not-translate repair and the term-violation flags."""
     from .glossary import insert_do_not_translate, verify_terms
 
-    failing = [(u, verify_terms(u.target, u.terms)) for u in batch if u.terms]
-    failing = [(u, v) for u, v in failing if v]
-    glossary_stats["violations_before_retry"] += sum(len(v) for _, v in failing)
+    checked = [(u, retry_problems(u, u.target, options.number_retry)) for u in batch]
+    failing = [(u, p) for u, p in checked if p[0] or p[1]]
+    glossary_stats["violations_before_retry"] += sum(len(p[0]) for _, p in failing)
     if failing:
-        glossary_stats["retried"] += len(failing)
-        requests = [
-            _request(u, prev_of[id(u)], options, hint=_term_hint(v)) for u, v in failing
-        ]
+        glossary_stats["retried"] += sum(1 for _, p in failing if p[0])
+        requests = [_request(u, prev_of[id(u)], options, hint=retry_hint(*p))
+                    for u, p in failing]
         terms = [[m.term for m in u.terms] for u, _ in failing]
         for (unit, before), translation in zip(
             failing, engine.translate_batch(requests, terms), strict=True
         ):
-            if len(verify_terms(translation.text, unit.terms)) < len(before):
+            after = retry_problems(unit, translation.text, options.number_retry)
+            if better_retry(before, after):
                 _take_translation(unit, translation)
             unit.retries += 1
     for unit in batch:

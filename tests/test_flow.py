@@ -249,3 +249,38 @@ def test_number_copied_with_the_wrong_magnitude_is_repaired_and_noted(tmp_path) 
     assert unit.target == "The exhibition covers 367,000 square meters."
     assert any("number repaired: 36,700 → 367,000" in f.message for f in unit.flags)
     assert not any(f.check == "numbers" for f in unit.flags)  # QA sees the repaired text
+
+
+class DropsNumbersFirst(FakeEngine):
+    """Leaves the numbers out unless the request says which ones it must include."""
+
+    def translate_batch(self, segments, terms, progress=None):
+        out = super().translate_batch(segments, terms, progress)
+        for request, translation in zip(segments, out, strict=True):
+            if not (request.hint and "must include these numbers" in request.hint):
+                translation.text = "Companies took part."
+            else:
+                translation.text = "More than 3,400 companies took part."
+        return out
+
+
+def test_numbers_left_out_earn_the_hinted_retry(tmp_path) -> None:
+    source = tmp_path / "expo.zh.txt"
+    source.write_text("3400多家企业参展。\n", encoding="utf-8")
+    engine = DropsNumbersFirst()
+    result = flow.run(_options(tmp_path, source, glossary=None), _hooks(engine))
+    [unit] = result.units
+    assert unit.target == "More than 3,400 companies took part." and unit.retries == 1
+    [retry] = engine.calls[1]
+    assert "must include these numbers: 3400多" in retry.hint
+    assert not any(f.check == "numbers" and f.severity == "error" for f in unit.flags)
+
+
+def test_number_retry_can_be_switched_off(tmp_path) -> None:
+    source = tmp_path / "expo.zh.txt"
+    source.write_text("3400多家企业参展。\n", encoding="utf-8")
+    engine = DropsNumbersFirst()
+    result = flow.run(_options(tmp_path, source, glossary=None, number_retry=False),
+                      _hooks(engine))
+    assert len(engine.calls) == 1 and result.units[0].retries == 0
+    assert any(f.check == "numbers" for f in result.units[0].flags)

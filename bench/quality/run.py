@@ -49,7 +49,7 @@ B_SEED = 20231107
 BATCH = 8
 
 LEVERS = ("glossary", "numbers", "retries", "termretry", "names", "tm", "context", "wordfix",
-          "inline", "nolines", "dates")
+          "inline", "nolines", "dates", "numretry")
 #: Cumulative configurations: each adds one lever to the one before.
 CONFIGS: dict[str, set[str]] = {
     "base": set(),
@@ -75,6 +75,14 @@ CONFIGS: dict[str, set[str]] = {
     # and the word repair's answer begun for the model (it repeated the Chinese word)
     "final": {"glossary", "numbers", "termretry", "names", "tm", "context", "wordfix",
               "inline", "nolines", "dates"},
+    # final without the previous-segment context, and without the flow's glossary retry
+    "final-noctx": {"glossary", "numbers", "termretry", "names", "tm", "wordfix",
+                    "inline", "nolines", "dates"},
+    "final-noctx-noretry": {"glossary", "numbers", "names", "tm", "wordfix",
+                            "inline", "nolines", "dates"},
+    # final + the flow's retry also for numbers left out (one hinted retry per segment)
+    "numretry": {"glossary", "numbers", "termretry", "names", "tm", "context", "wordfix",
+                 "inline", "nolines", "dates", "numretry"},
 }
 
 
@@ -233,8 +241,9 @@ def tm_examples(tm, units, previous, threshold: float) -> list[tuple[tuple[str, 
 
 def translate(units, previous, examples, levers: set[str], model: CachedModel) -> dict:
     """Translate ``units`` in place as flow does; return per-unit records and counters."""
-    from pipeline.flow import _term_hint
+    from pipeline.flow import better_retry, retry_hint, retry_problems
     from pipeline.glossary import insert_do_not_translate, verify_terms
+    from pipeline.numbers import repair_scale_slips
 
     engine = LlmEngine(complete=model, threads=1, show_progress=False,
                        **engine_options(levers))
@@ -250,6 +259,11 @@ def translate(units, previous, examples, levers: set[str], model: CachedModel) -
     def terms_of(i):
         return [m.term for m in units[i].terms] if use_terms else []
 
+    def fix(i, text):  # the flow's repair of numbers copied with the wrong magnitude
+        if "dates" not in levers:
+            return text
+        return repair_scale_slips(units[i].source, text)[0]
+
     glossary_retries = 0
     for start in range(0, len(units), BATCH):
         idx = list(range(start, min(start + BATCH, len(units))))
@@ -257,32 +271,28 @@ def translate(units, previous, examples, levers: set[str], model: CachedModel) -
             before = model.spent
             t = engine.translate_one(request(i), terms_of(i))
             seconds[i] += model.spent - before
-            units[i].target, units[i].retries, units[i].raw = t.text, t.retries, t.raw
-        if not levers & {"retries", "termretry"} or not use_terms:
+            units[i].target, units[i].retries, units[i].raw = fix(i, t.text), t.retries, t.raw
+        if not levers & {"retries", "termretry", "numretry"}:
             continue
         for i in idx:
             unit = units[i]
-            violations = verify_terms(unit.target, unit.terms) if unit.terms else []
-            if not violations:
+            before = retry_problems(unit, unit.target, "numretry" in levers)
+            if not before[0] and not before[1]:
                 continue
             glossary_retries += 1
-            before = model.spent
-            t = engine.translate_one(request(i, _term_hint(violations)), terms_of(i))
-            seconds[i] += model.spent - before
-            if len(verify_terms(t.text, unit.terms)) < len(violations):
-                unit.target, unit.raw = t.text, t.raw
+            spent = model.spent
+            t = engine.translate_one(request(i, retry_hint(*before)), terms_of(i))
+            seconds[i] += model.spent - spent
+            text = fix(i, t.text)
+            if better_retry(before, retry_problems(unit, text, "numretry" in levers)):
+                unit.target, unit.raw = text, t.raw
             unit.retries += 1 + t.retries
-            left = verify_terms(unit.target, unit.terms)
+            left = verify_terms(unit.target, unit.terms) if unit.terms else []
             if left:
                 repaired = insert_do_not_translate(unit.target, left, source=unit.source,
                                                    matches=unit.terms)
                 if repaired is not None:
                     unit.target = repaired
-    if "dates" in levers:  # the flow's repair of numbers copied with the wrong magnitude
-        from pipeline.numbers import repair_scale_slips
-
-        for unit in units:
-            unit.target = repair_scale_slips(unit.source, unit.target)[0]
     return {
         "units": [{"source": u.source, "target": u.target, "retries": u.retries,
                    "seconds": round(s, 3), "raw": u.raw} for u, s in zip(units, seconds,
