@@ -108,7 +108,8 @@ def run(options: RunOptions, hooks: Hooks | None = None) -> RunResult:
     prev_unit = {id(u): units[i - 1] if previous[i] is not None else None
                  for i, u in enumerate(units)}
     with TranslationMemory(options.tm_path) as tm:
-        pending = _apply_memory(units, previous, tm, options, stats)
+        pending = _apply_memory(units, previous, tm, options, stats,
+                                injected=hooks.engine_factory is not None)
         if pending:
             engine = _make_engine(options, hooks)
             t0 = time.perf_counter()
@@ -176,7 +177,11 @@ def _previous_sources(units: Sequence[Unit]) -> list[str | None]:
     return previous
 
 
-def _apply_memory(units, previous, tm, options: RunOptions, stats: dict) -> list[Unit]:
+_UNSET = object()
+
+
+def _apply_memory(units, previous, tm, options: RunOptions, stats: dict,
+                  injected: bool = False) -> list[Unit]:
     """Fill units from the TM where allowed; return the units that still need MT.
 
     Human and imported units at or above ``fill_min`` are used as they are. MT units
@@ -185,6 +190,7 @@ def _apply_memory(units, previous, tm, options: RunOptions, stats: dict) -> list
     threshold become examples for the engine.
     """
     pending: list[Unit] = []
+    now: object = _UNSET
     for unit, prev in zip(units, previous, strict=True):
         matches = tm.lookup(unit.source, previous=prev, fuzzy_min=options.fuzzy_min, limit=5)
         human = [m for m in matches if m.origin != "mt"]
@@ -193,7 +199,9 @@ def _apply_memory(units, previous, tm, options: RunOptions, stats: dict) -> list
             _fill_from_tm(unit, best, stats)
             continue
         cached = next((m for m in matches if m.origin == "mt" and m.kind != "fuzzy"), None)
-        if cached is not None and _same_engine(cached, options):
+        if cached is not None and now is _UNSET:
+            now = _engine_now(options, injected)
+        if cached is not None and _same_engine(cached, now):
             unit.target, unit.origin = cached.target, "mt"
             unit.engine, unit.model, unit.model_sha256 = (
                 cached.engine, cached.model, cached.model_sha256)
@@ -208,11 +216,24 @@ def _apply_memory(units, previous, tm, options: RunOptions, stats: dict) -> list
     return pending
 
 
-def _same_engine(match: TMMatch, options: RunOptions) -> bool:
-    """Whether a cached MT unit came from the engine this run would use."""
-    if options.engine == "auto":
+def _engine_now(options: RunOptions, injected: bool) -> tuple[str, str | None] | None:
+    """``(engine, model)`` this run would translate with; None when that is unknown (an
+    injected engine factory) or no engine is available: then any cached MT will do."""
+    from .engines import expected_engine
+
+    if injected:
+        return None if options.engine == "auto" else (options.engine, None)
+    try:
+        return expected_engine(options.engine, **options.engine_options)
+    except UserError:
+        return None if options.engine == "auto" else (options.engine, None)
+
+
+def _same_engine(match: TMMatch, now: tuple[str, str | None] | None) -> bool:
+    """Whether a cached MT unit came from the engine (and model) this run would use."""
+    if now is None:
         return True
-    return match.engine == options.engine
+    return match.engine == now[0] and (now[1] is None or match.model == now[1])
 
 
 def _fill_from_tm(unit: Unit, match: TMMatch, stats: dict) -> None:
@@ -436,7 +457,7 @@ def _glossary_summary(units: Sequence[Unit], glossary_stats: dict) -> dict:
 def _engine_info(engine: Engine | None, units: Sequence[Unit]) -> dict:
     if engine is not None:
         return {"name": engine.name, "model": engine.model, "sha256": engine.model_sha256,
-                "loaded": True}
+                "loaded": True, "usage": engine.usage()}
     mt = next((u for u in units if u.origin == "mt"), None)
     if mt is not None:
         return {"name": mt.engine, "model": mt.model, "sha256": mt.model_sha256, "loaded": False}

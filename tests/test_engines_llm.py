@@ -336,3 +336,46 @@ def test_dates_and_times_reach_the_model_in_english() -> None:
     eng2, fake2 = engine(lambda m, n: "x.", date_rewrite=False)
     eng2.translate_batch([MTRequest("11月6日发生地震。")], [[]])
     assert "11月6日发生地震。" in fake2.calls[0][0][-1]["content"]
+
+
+def test_expected_engine_names_the_model_a_run_would_use(monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    from pipeline import engines
+    from pipeline.engines import modelstore
+
+    monkeypatch.setattr(LlmEngine, "available", classmethod(lambda cls: None))
+    assert engines.expected_engine("auto") == ("llm", modelstore.MODEL_NAME)
+    own = tmp_path / "my-model.gguf"
+    assert engines.expected_engine("auto", model_path=own) == ("llm", "my-model.gguf")
+    monkeypatch.setenv("TMPIPE_LLM_MODEL", str(own))
+    assert engines.expected_engine("llm") == ("llm", "my-model.gguf")
+    assert engines.expected_engine("argos") == ("argos", None)
+
+
+def test_cached_mt_is_reused_only_from_the_same_engine_and_model() -> None:
+    from pipeline.flow import _same_engine
+    from pipeline.units import TMMatch
+
+    def cached(engine: str, model: str) -> TMMatch:
+        return TMMatch(source="甲", target="A", score=100.0, kind="exact", origin="mt",
+                       engine=engine, model=model)
+
+    embedded = ("llm", "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+    assert _same_engine(cached(*embedded), embedded)
+    assert not _same_engine(cached(*embedded), ("llm", "my-model.gguf"))
+    assert not _same_engine(cached("argos", "translate-zh_en"), embedded)
+    assert _same_engine(cached("argos", "translate-zh_en"), ("argos", None))
+    assert _same_engine(cached("argos", "translate-zh_en"), None)  # nothing else to use
+
+
+def test_usage_reports_requests_tokens_and_seconds() -> None:
+    def reply(messages: list[dict[str, str]], n: int) -> Completion:
+        return Completion("It opened.", prompt_tokens=40, cached_tokens=30,
+                          completion_tokens=4, prompt_ms=110.0, predicted_ms=120.0)
+
+    eng, _ = engine(reply)
+    eng.translate_batch([MTRequest("开幕。"), MTRequest("闭幕。")], [[], []])
+    usage = eng.usage()
+    assert usage["segments"] == 2 and usage["requests"] == 2
+    assert usage["prompt_tokens"] == 80 and usage["prompt_tokens_cached"] == 60
+    assert usage["completion_tokens"] == 8 and usage["generation_s"] == 0.24

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
@@ -63,6 +64,26 @@ def auto_engine(**options: Any) -> str:
         if cls is not None and cls.available() is None:
             return name
     raise UserError(NO_ENGINE)
+
+
+def expected_engine(name: str = "auto", **options: Any) -> tuple[str, str | None]:
+    """``(engine, model)`` that ``create_engine(name, **options)`` would translate with,
+    without loading anything; ``model`` is None where any model of the engine will do.
+
+    The flow reuses cached MT only from this engine and model: switching ``--model``
+    re-translates.
+    """
+    if name == "auto":
+        name = auto_engine(**options)
+    if name != "llm":
+        return name, None
+    import os
+
+    from . import modelstore
+    from .llm import ENV_MODEL
+
+    chosen = options.get("model_path") or os.environ.get(ENV_MODEL)
+    return name, Path(chosen).expanduser().name if chosen else modelstore.MODEL_NAME
 
 
 def _accepted(cls: type[Engine], options: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

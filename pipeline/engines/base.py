@@ -43,6 +43,10 @@ class Engine(ABC):
     ) -> list[Translation]:
         """Translate ``segments``; ``terms[i]`` are the glossary entries matched in segment i."""
 
+    def usage(self) -> dict[str, float]:
+        """What the engine spent so far (requests, tokens, seconds), for the run report."""
+        return {}
+
     def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release the model. Engines are also context managers."""
 

@@ -228,6 +228,7 @@ class LlmEngine(Engine):
         cache_prompt: bool = True,
         context_budget: float = 0.6,
         repeat_penalty: float = 1.0,
+        temperature: float = 0.0,
         number_rewrite: bool = True,
         date_rewrite: bool = True,
         names: bool = True,
@@ -252,6 +253,7 @@ class LlmEngine(Engine):
         self.retry_runaway = retry_runaway
         self.cache_prompt = cache_prompt
         self.repeat_penalty = repeat_penalty
+        self.temperature = temperature
         self.number_rewrite = number_rewrite
         self.date_rewrite = date_rewrite
         self.names = names
@@ -328,6 +330,8 @@ class LlmEngine(Engine):
         }
         if self.repeat_penalty != 1.0:
             settings["repeat_penalty"] = self.repeat_penalty
+        if self.temperature:
+            settings["temperature"] = self.temperature
         return settings
 
     def _ask(self, messages: list[dict[str, str]], request: MTRequest, text: str,
@@ -475,6 +479,15 @@ class LlmEngine(Engine):
         self._conversation = [*messages[1:], {"role": "assistant", "content": answer}]
         self._last_source = source
         self._conversation_tokens = completion.prompt_tokens + completion.completion_tokens
+
+    def usage(self) -> dict[str, float]:
+        s = self.stats
+        return {"segments": s.segments, "requests": s.requests, "retries": s.retries,
+                "prompt_tokens": s.prompt_tokens, "prompt_tokens_cached": s.cached_tokens,
+                "completion_tokens": s.completion_tokens,
+                "prompt_s": round(s.prompt_ms / 1000, 2),
+                "generation_s": round(s.predicted_ms / 1000, 2),
+                "load_s": round(self.load_seconds, 2)}
 
     def translate_batch(
         self,
