@@ -50,7 +50,7 @@ B_SEED = 20231107
 BATCH = 8
 
 LEVERS = ("glossary", "numbers", "retries", "termretry", "names", "tm", "context", "wordfix",
-          "inline", "nolines", "dates", "numretry", "penalty", "sampling")
+          "inline", "nolines", "dates", "numretry", "penalty", "sampling", "tmlow")
 #: Cumulative configurations: each adds one lever to the one before.
 CONFIGS: dict[str, set[str]] = {
     "base": set(),
@@ -89,6 +89,9 @@ CONFIGS: dict[str, set[str]] = {
                 "inline", "nolines", "dates", "numretry", "penalty"},
     "sampling": {"glossary", "numbers", "termretry", "names", "tm", "context", "wordfix",
                  "inline", "nolines", "dates", "numretry", "sampling"},
+    # lever 4 with a lower bar: TM examples from 60 % similarity (--tm-low) instead of 75 %
+    "tmlow": {"glossary", "numbers", "termretry", "names", "tm", "context", "wordfix",
+              "inline", "nolines", "dates", "numretry", "tmlow"},
 }
 
 
@@ -411,6 +414,8 @@ def main(argv=None) -> int:
                          "default configuration; the levers one by one were measured on "
                          "100 pairs, bench/quality/README.md)")
     ap.add_argument("--tm-threshold", type=float, default=75.0)
+    ap.add_argument("--tm-low", type=float, default=60.0,
+                    help="example threshold of the tmlow configuration")
     ap.add_argument("--resamples", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=0,
                     help="model threads (default: all CPUs; 1 when sharing the machine)")
@@ -449,13 +454,16 @@ def main(argv=None) -> int:
                       refs[: args.limit] if refs else None, paragraphs)
         tm = TranslationMemory(TM_PATH) if TM_PATH.is_file() else None
         examples = tm_examples(tm, loaded[0], loaded[1], args.tm_threshold)
+        low_examples = tm_examples(tm, loaded[0], loaded[1], args.tm_low) if any(
+            "tmlow" in CONFIGS[c] for c in set_configs) else examples
         if tm:
             tm.close()
         rows: dict[str, dict] = {}
         runs = {}
         for config in set_configs:
             t0 = time.perf_counter()
-            runs[config] = run_config(set_name, loaded, examples, config, model, args.force)
+            chosen = low_examples if "tmlow" in CONFIGS[config] else examples
+            runs[config] = run_config(set_name, loaded, chosen, config, model, args.force)
             rows[config] = runs[config]["result"]
             print(f"[{set_name}/{config}] done in {time.perf_counter() - t0:.0f}s "
                   f"(model calls so far: {model.misses} new)", file=sys.stderr, flush=True)
@@ -475,6 +483,7 @@ def main(argv=None) -> int:
         summary["sets"][set_name] = {
             "segments": len(loaded[0]),
             "tm_examples": sum(1 for e in examples if e),
+            "tm_examples_low": sum(1 for e in low_examples if e),
             "configs": rows,
         }
     summary["model_load_s"] = round(model.load_seconds, 1)
