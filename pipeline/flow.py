@@ -289,6 +289,8 @@ def _translate(pending, prev_of, prev_unit, engine, tm, options, hooks, doc_id, 
 
 
 def _take_translation(unit: Unit, translation) -> None:
+    """Make ``translation`` the unit's; engine notes about a replaced one are dropped."""
+    unit.flags = [f for f in unit.flags if f.check != "engine"]
     unit.target = translation.text
     unit.origin = "mt"
     unit.engine = translation.engine

@@ -284,3 +284,20 @@ def test_number_retry_can_be_switched_off(tmp_path) -> None:
                       _hooks(engine))
     assert len(engine.calls) == 1 and result.units[0].retries == 0
     assert any(f.check == "numbers" for f in result.units[0].flags)
+
+
+def test_notes_about_a_replaced_translation_are_dropped(tmp_path) -> None:
+    class SlipsThenFixes(FakeEngine):
+        def translate_batch(self, segments, terms, progress=None):
+            out = super().translate_batch(segments, terms, progress)
+            for request, translation in zip(segments, out, strict=True):
+                translation.text = ("The World Internet Conference drew 367,000 visitors."
+                                    if request.hint else "The conference drew 36,700 visitors.")
+            return out
+
+    source = tmp_path / "wic.zh.txt"
+    source.write_text("世界互联网大会吸引了36.7万名观众。\n", encoding="utf-8")
+    result = flow.run(_options(tmp_path, source), _hooks(SlipsThenFixes()))
+    [unit] = result.units
+    assert unit.target == "The World Internet Conference drew 367,000 visitors."
+    assert not any("number repaired" in f.message for f in unit.flags)
