@@ -36,6 +36,7 @@ sys.path.insert(0, str(REPO))
 
 from pipeline.engines.cleaning import cjk_words  # noqa: E402
 from pipeline.engines.llm import Completion, LlmEngine, default_threads  # noqa: E402
+from pipeline.engines.prompt import SYSTEM_PROMPT  # noqa: E402
 from pipeline.units import MTRequest, Segment, Unit  # noqa: E402
 
 OUT = REPO / "output" / "bench"
@@ -50,7 +51,8 @@ B_SEED = 20231107
 BATCH = 8
 
 LEVERS = ("glossary", "numbers", "retries", "termretry", "names", "tm", "context", "wordfix",
-          "inline", "nolines", "dates", "numretry", "penalty", "sampling", "tmlow")
+          "inline", "nolines", "dates", "numretry", "penalty", "sampling", "tmlow",
+          "prompt2")
 #: Cumulative configurations: each adds one lever to the one before.
 CONFIGS: dict[str, set[str]] = {
     "base": set(),
@@ -92,7 +94,12 @@ CONFIGS: dict[str, set[str]] = {
     # lever 4 with a lower bar: TM examples from 60 % similarity (--tm-low) instead of 75 %
     "tmlow": {"glossary", "numbers", "termretry", "names", "tm", "context", "wordfix",
               "inline", "nolines", "dates", "numretry", "tmlow"},
+    # lever 6, wording: one more rule, to keep the English already written into the text
+    "prompt2": {"glossary", "numbers", "termretry", "names", "tm", "context", "wordfix",
+                "inline", "nolines", "dates", "numretry", "prompt2"},
 }
+PROMPT2_RULE = ("\n- English words, names and numbers already in the text are required: keep "
+                "them exactly as written.")
 
 
 def engine_options(levers: set[str]) -> dict[str, Any]:
@@ -105,6 +112,7 @@ def engine_options(levers: set[str]) -> dict[str, Any]:
         "date_rewrite": "dates" in levers,
         "repeat_penalty": 1.1 if "penalty" in levers else 1.0,
         "temperature": 0.3 if "sampling" in levers else 0.0,
+        "system_prompt": SYSTEM_PROMPT + PROMPT2_RULE if "prompt2" in levers else None,
         "max_retries": 1 if "retries" in levers else 0,
         "names": "names" in levers,
         "word_repair": "wordfix" in levers,
