@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pipeline.engines.base import Engine, Progress
 from pipeline.units import MTRequest, Term, Translation
@@ -58,3 +58,22 @@ class FakeEngine(Engine):
 
     def close(self) -> None:
         self.closed = True
+
+
+class ScriptedEngine(FakeEngine):
+    """A :class:`FakeEngine` whose text for each request is ``answer(request)``."""
+
+    def __init__(self, answer: Callable[[MTRequest], str], **options: object):
+        super().__init__(**options)
+        self.answer = answer
+
+    def translate_batch(
+        self,
+        segments: Sequence[MTRequest],
+        terms: Sequence[Sequence[Term]],
+        progress: Progress | None = None,
+    ) -> list[Translation]:
+        out = super().translate_batch(segments, terms, progress)
+        for request, translation in zip(segments, out, strict=True):
+            translation.text = translation.raw = self.answer(request)
+        return out

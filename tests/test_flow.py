@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import REPO, SEED
-from fakes import FakeEngine
+from fakes import FakeEngine, ScriptedEngine
 from lxml import etree
 
 from pipeline import flow
@@ -217,57 +217,41 @@ def test_echo_of_the_previous_segment_is_retried_without_context(tmp_path) -> No
 
 
 def test_an_echo_that_survives_the_retry_is_flagged_and_stays_flagged(tmp_path) -> None:
-    class StubbornEcho(FakeEngine):
-        def translate_batch(self, segments, terms, progress=None):
-            out = super().translate_batch(segments, terms, progress)
-            for translation in out:
-                translation.text = "The same words every time."
-            return out
+    def stubborn_echo() -> ScriptedEngine:
+        return ScriptedEngine(lambda request: "The same words every time.")
 
     source = tmp_path / "echo.zh.txt"
     source.write_text("第一句话。第二句话比较长。\n", encoding="utf-8")
     options = _options(tmp_path, source, glossary=None)
-    first = flow.run(options, _hooks(StubbornEcho()))
+    first = flow.run(options, _hooks(stubborn_echo()))
     assert [f.check for f in first.units[1].flags if f.check == "echo"] == ["echo"]
-    again = flow.run(options, _hooks(StubbornEcho()))  # served from the TM
+    again = flow.run(options, _hooks(stubborn_echo()))  # served from the TM
     assert again.tm["mt_reused"] == 2
     assert [f.check for f in again.units[1].flags if f.check == "echo"] == ["echo"]
 
 
 def test_number_copied_with_the_wrong_magnitude_is_repaired_and_noted(tmp_path) -> None:
-    class ScaleSlip(FakeEngine):
-        def translate_batch(self, segments, terms, progress=None):
-            out = super().translate_batch(segments, terms, progress)
-            for translation in out:
-                translation.text = "The exhibition covers 36,700 square meters."
-            return out
-
+    slip = ScriptedEngine(lambda request: "The exhibition covers 36,700 square meters.")
     source = tmp_path / "expo.zh.txt"
     source.write_text("展览面积达36.7万平方米。\n", encoding="utf-8")
-    result = flow.run(_options(tmp_path, source, glossary=None), _hooks(ScaleSlip()))
+    result = flow.run(_options(tmp_path, source, glossary=None), _hooks(slip))
     [unit] = result.units
     assert unit.target == "The exhibition covers 367,000 square meters."
     assert any("number repaired: 36,700 → 367,000" in f.message for f in unit.flags)
     assert not any(f.check == "numbers" for f in unit.flags)  # QA sees the repaired text
 
 
-class DropsNumbersFirst(FakeEngine):
+def drops_numbers_first() -> ScriptedEngine:
     """Leaves the numbers out unless the request says which ones it must include."""
-
-    def translate_batch(self, segments, terms, progress=None):
-        out = super().translate_batch(segments, terms, progress)
-        for request, translation in zip(segments, out, strict=True):
-            if not (request.hint and "must include these numbers" in request.hint):
-                translation.text = "Companies took part."
-            else:
-                translation.text = "More than 3,400 companies took part."
-        return out
+    return ScriptedEngine(
+        lambda r: "More than 3,400 companies took part."
+        if r.hint and "must include these numbers" in r.hint else "Companies took part.")
 
 
 def test_numbers_left_out_earn_the_hinted_retry(tmp_path) -> None:
     source = tmp_path / "expo.zh.txt"
     source.write_text("3400多家企业参展。\n", encoding="utf-8")
-    engine = DropsNumbersFirst()
+    engine = drops_numbers_first()
     result = flow.run(_options(tmp_path, source, glossary=None), _hooks(engine))
     [unit] = result.units
     assert unit.target == "More than 3,400 companies took part." and unit.retries == 1
@@ -279,7 +263,7 @@ def test_numbers_left_out_earn_the_hinted_retry(tmp_path) -> None:
 def test_number_retry_can_be_switched_off(tmp_path) -> None:
     source = tmp_path / "expo.zh.txt"
     source.write_text("3400多家企业参展。\n", encoding="utf-8")
-    engine = DropsNumbersFirst()
+    engine = drops_numbers_first()
     result = flow.run(_options(tmp_path, source, glossary=None, number_retry=False),
                       _hooks(engine))
     assert len(engine.calls) == 1 and result.units[0].retries == 0
@@ -287,17 +271,12 @@ def test_number_retry_can_be_switched_off(tmp_path) -> None:
 
 
 def test_notes_about_a_replaced_translation_are_dropped(tmp_path) -> None:
-    class SlipsThenFixes(FakeEngine):
-        def translate_batch(self, segments, terms, progress=None):
-            out = super().translate_batch(segments, terms, progress)
-            for request, translation in zip(segments, out, strict=True):
-                translation.text = ("The World Internet Conference drew 367,000 visitors."
-                                    if request.hint else "The conference drew 36,700 visitors.")
-            return out
-
+    slips_then_fixes = ScriptedEngine(
+        lambda r: "The World Internet Conference drew 367,000 visitors."
+        if r.hint else "The conference drew 36,700 visitors.")
     source = tmp_path / "wic.zh.txt"
     source.write_text("世界互联网大会吸引了36.7万名观众。\n", encoding="utf-8")
-    result = flow.run(_options(tmp_path, source), _hooks(SlipsThenFixes()))
+    result = flow.run(_options(tmp_path, source), _hooks(slips_then_fixes))
     [unit] = result.units
     assert unit.target == "The World Internet Conference drew 367,000 visitors."
     assert not any("number repaired" in f.message for f in unit.flags)
