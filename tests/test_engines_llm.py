@@ -379,3 +379,21 @@ def test_usage_reports_requests_tokens_and_seconds() -> None:
     assert usage["segments"] == 2 and usage["requests"] == 2
     assert usage["prompt_tokens"] == 80 and usage["prompt_tokens_cached"] == 60
     assert usage["completion_tokens"] == 8 and usage["generation_s"] == 0.24
+
+
+def test_word_repair_is_a_follow_up_turn_of_the_segment() -> None:
+    def reply(messages: list[dict[str, str]], n: int) -> str:
+        if messages[-1]["role"] == "assistant":
+            return messages[-1]["content"] + "netizens”."
+        return "Let's hear the网友."
+
+    eng, fake = engine(reply)
+    out = eng.translate_batch([MTRequest("听听网友的期待。")], [[]])[0]
+    assert out.text == "Let's hear the netizens."
+    first, repair = fake.calls[0][0], fake.calls[1][0]
+    assert repair[: len(first)] == first  # the segment's conversation, then the question
+    assert repair[len(first)] == {"role": "assistant", "content": "Let's hear the网友."}
+    assert "“网友”" in repair[-2]["content"] and repair[-1]["role"] == "assistant"
+    eng, fake = engine(reply, word_turn=False)
+    eng.translate_batch([MTRequest("听听网友的期待。")], [[]])
+    assert [m["role"] for m in fake.calls[1][0]] == ["system", "user", "assistant"]

@@ -52,7 +52,7 @@ BATCH = 8
 
 LEVERS = ("glossary", "numbers", "retries", "termretry", "names", "tm", "context", "wordfix",
           "inline", "nolines", "dates", "numretry", "penalty", "sampling", "tmlow",
-          "prompt2")
+          "prompt2", "wordturn")
 #: Cumulative configurations: each adds one lever to the one before.
 CONFIGS: dict[str, set[str]] = {
     "base": set(),
@@ -98,6 +98,8 @@ CONFIGS: dict[str, set[str]] = {
     "prompt2": {"glossary", "numbers", "termretry", "names", "tm", "context", "wordfix",
                 "inline", "nolines", "dates", "numretry", "prompt2"},
 }
+# the word repair as a follow-up turn of the segment's conversation (prompt cache kept)
+CONFIGS["wordturn"] = CONFIGS["numretry"] | {"wordturn"}
 PROMPT2_RULE = ("\n- English words, names and numbers already in the text are required: keep "
                 "them exactly as written.")
 
@@ -116,6 +118,7 @@ def engine_options(levers: set[str]) -> dict[str, Any]:
         "max_retries": 1 if "retries" in levers else 0,
         "names": "names" in levers,
         "word_repair": "wordfix" in levers,
+        "word_turn": "wordturn" in levers,
         "inline_terms": "inline" in levers,
         "term_lines": "nolines" not in levers,
     }

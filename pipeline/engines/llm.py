@@ -48,6 +48,7 @@ from .prompt import (
     retry_messages,
     runaway_hint,
     untranslated_hint,
+    word_followup,
     word_from_answer,
     word_messages,
 )
@@ -233,6 +234,7 @@ class LlmEngine(Engine):
         date_rewrite: bool = True,
         names: bool = True,
         word_repair: bool = True,
+        word_turn: bool = True,
         inline_terms: bool = True,
         term_lines: bool = False,
         system_prompt: str | None = None,
@@ -258,6 +260,7 @@ class LlmEngine(Engine):
         self.date_rewrite = date_rewrite
         self.names = names
         self.word_repair = word_repair
+        self.word_turn = word_turn
         self.threads = threads or default_threads()
         self.ctx_size = ctx_size
         self.context_budget = context_budget
@@ -429,7 +432,8 @@ class LlmEngine(Engine):
             notes.extend(romanized)
             left = [w for w in cjk_words(text) if w not in allowed]
         if left and self.word_repair:
-            text, repaired = self._repair_words(request.source, text, left)
+            conversation = (messages, completion.text) if self.word_turn else None
+            text, repaired = self._repair_words(request.source, text, left, conversation)
             notes.extend(repaired)
             left = [w for w in cjk_words(text) if w not in allowed]
         if left:
@@ -450,28 +454,43 @@ class LlmEngine(Engine):
         )
 
     def _repair_words(self, source: str, text: str, left: Sequence[str],
+                      conversation: tuple[list[dict[str, str]], str] | None = None,
                       limit: int = 4) -> tuple[str, list[str]]:
         """Ask for each Chinese word left in ``text`` on its own; splice the English in.
 
-        One short request per word (at most ``limit``), with the sentence for sense. An
+        At most ``limit`` words. Each is first asked as a follow-up turn of the segment's
+        ``conversation`` (messages sent, raw answer; its prefix is in the prompt cache), and
+        when that answer is unusable, in a fresh request with the sentence for sense. An
         answer with Chinese in it, or longer than a short phrase, is not used.
         """
         notes = []
         for word in left[:limit]:
-            messages = word_messages(source, word, self.options)
-            try:
-                completion = self._complete(
-                    messages, {"max_tokens": 16, "cache_prompt": self.cache_prompt})
-            except RuntimeError:
-                continue
-            self.stats.add(completion)
-            english = word_from_answer(completion.text, word)
-            if not english or cjk_words(english) or len(english) > 40:
+            asks = [word_messages(source, word, self.options)]
+            if conversation:  # cheaper, and tried first; the fresh request if it fails
+                asks.insert(0, word_followup(*conversation, word))
+            english = ""
+            for messages in asks:
+                english = self._ask_word(messages, word)
+                if english:
+                    break
+            if not english:
                 continue
             text = re.sub(rf"\s*{re.escape(word)}\s*", f" {english} ", text)
             text = re.sub(r" +([,.;:!?)\]])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
             notes.append(f"word repaired: {word} → {english}")
         return text, notes
+
+    def _ask_word(self, messages: list[dict[str, str]], word: str) -> str:
+        """The English for ``word`` from one short request; '' when the answer is unusable
+        (Chinese in it, longer than a short phrase, or a model error)."""
+        try:
+            completion = self._complete(
+                messages, {"max_tokens": 16, "cache_prompt": self.cache_prompt})
+        except RuntimeError:
+            return ""
+        self.stats.add(completion)
+        english = word_from_answer(completion.text, word)
+        return "" if not english or cjk_words(english) or len(english) > 40 else english
 
     def _remember(self, source: str, messages: list[dict[str, str]], answer: str,
                   completion: Completion) -> None:

@@ -180,6 +180,22 @@ def word_messages(source: str, word: str, options: PromptOptions) -> list[dict[s
     ]
 
 
+def word_followup(messages: Sequence[dict[str, str]], answer: str,
+                  word: str) -> list[dict[str, str]]:
+    """The one-word request as a follow-up to the segment's own conversation.
+
+    The sentence, its context and the model's answer are then already in llama.cpp's
+    prompt cache, and the next segment's request still extends the same prefix (a separate
+    request replaced it, so the paragraph so far was evaluated again).
+    """
+    return [
+        *messages,
+        {"role": "assistant", "content": answer},
+        {"role": "user", "content": f"In the text above, what is “{word}” in English?"},
+        {"role": "assistant", "content": word_answer_prefix(word)},
+    ]
+
+
 def word_from_answer(answer: str, word: str) -> str:
     """The English phrase in an answer to :func:`word_messages` ('' when there is none)."""
     prefix = word_answer_prefix(word)
