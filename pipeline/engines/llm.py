@@ -203,7 +203,9 @@ class LlmEngine(Engine):
     rendering into the text in place of its Chinese (where it sits on word boundaries),
     ``term_lines`` lists them above the text as well (those not written in are always
     listed), ``number_rewrite``/``date_rewrite`` send 万/亿 amounts and dates/clock times in
-    English, ``cache_prompt`` toggles prompt-prefix reuse,
+    English, ``word_turn`` asks the word repair as a follow-up turn first (prompt cache
+    kept), ``repeat_penalty``/``temperature`` are decoding settings (measured, left at
+    greedy), ``cache_prompt`` toggles prompt-prefix reuse,
     ``context_budget`` is the share of ``ctx_size`` the paragraph conversation may fill
     before it restarts from the last turn.
     ``complete`` injects a completion function instead of loading a model (tests).
