@@ -281,24 +281,29 @@ def _translate(pending, prev_of, prev_unit, engine, tm, options, hooks, doc_id, 
         for unit, translation in zip(batch, translations, strict=True):
             _take_translation(unit, translation)
         _retry_echoes(batch, prev_unit, engine, options)
-        _repair_scale_slips(batch)  # before the checks, so a slip does not cost a retry
         _verify_and_retry(batch, prev_of, engine, options, glossary_stats)
-        _repair_scale_slips(batch)
         tm.add_units(batch, doc_id, [prev_of[id(u)] for u in batch])
         saved[0] += len(batch)
 
 
 def _take_translation(unit: Unit, translation) -> None:
-    """Make ``translation`` the unit's; engine notes about a replaced one are dropped."""
+    """Make ``translation`` the unit's; engine notes about a replaced one are dropped.
+
+    A number copied with the wrong magnitude (367,000 → 36,700) is repaired here, so every
+    translation taken (first, echo retry, hinted retry) is checked with it fixed; only the
+    unambiguous case (:func:`pipeline.numbers.repair_scale_slips`), noted for reviewers.
+    """
+    from .numbers import repair_scale_slips
+
     unit.flags = [f for f in unit.flags if f.check != "engine"]
-    unit.target = translation.text
+    unit.target, repaired = repair_scale_slips(unit.source, translation.text)
     unit.origin = "mt"
     unit.engine = translation.engine
     unit.model = translation.model
     unit.model_sha256 = translation.model_sha256
     unit.raw = translation.raw
     unit.retries += translation.retries
-    for note in translation.notes:
+    for note in [*translation.notes, *repaired]:
         unit.flags.append(Flag("engine", "warning", note))
 
 
@@ -401,21 +406,6 @@ def _verify_and_retry(batch, prev_of, engine, options, glossary_stats) -> None:
                 glossary_stats["repaired"] += 1
                 violations = verify_terms(unit.target, unit.terms)
         _flag_term_violations(unit, violations)
-
-
-def _repair_scale_slips(batch: Sequence[Unit]) -> None:
-    """Fix a number the engine copied with the wrong magnitude (367,000 → 36,700).
-
-    Only the unambiguous case (:func:`pipeline.numbers.repair_scale_slips`); the repair is
-    noted on the unit for reviewers.
-    """
-    from .numbers import repair_scale_slips
-
-    for unit in batch:
-        fixed, notes = repair_scale_slips(unit.source, unit.target)
-        if notes:
-            unit.target = fixed
-            unit.flags.extend(Flag("engine", "warning", note) for note in notes)
 
 
 def _term_hint(violations) -> str:
