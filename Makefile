@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check torch==2.13.0
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[model,test]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[all,test]'
 	$(BIN)/tmpipe models prepare
 	touch $(STAMP)
 
