@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_CJK = (
-    r"\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u312f"
-    r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-)
+from .han import HAN_RANGES
+
+_CJK = r"\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u312f" + HAN_RANGES
 _SPACE_RUN = re.compile(r"\s+")
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK}]) | (?=[{_CJK}])")
 

@@ -1,6 +1,6 @@
 """QA checks over translated units: each check is a small named function returning Flags.
 
-:func:`run_checks` runs them all (minus ``ignore``), appends the flags to ``unit.flags`` and
+:func:`run_checks` runs them all (minus ``ignore``), replaces the QA flags in ``unit.flags`` and
 returns the summary stored in ``report.json["qa"]``. Glossary flags (``term-violation``) are
 added before QA by flow; they are counted in the summary but not produced here.
 """
@@ -15,12 +15,11 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from .errors import UserError
+from .han import HAN
 from .numbers import match_numbers
 from .units import Flag, Unit
 
 TERM_CHECK = "term-violation"
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CHINESE_PUNCT = re.compile(r"[，。、；：？！（）【】《》「」『』〈〉～]")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 _PAIRS = (("(", ")"), ("[", "]"), ("“", "”"), ("‘", "’"))
@@ -54,7 +53,7 @@ def check_empty(unit: Unit) -> list[Flag]:
 
 def check_identical(unit: Unit) -> list[Flag]:
     """The target repeats a Chinese source unchanged."""
-    if unit.target.strip() and unit.target.strip() == unit.source.strip() and _HAN.search(
+    if unit.target.strip() and unit.target.strip() == unit.source.strip() and HAN.search(
         unit.source
     ):
         return [Flag("identical", "error", "target is identical to the Chinese source")]
@@ -65,7 +64,7 @@ def check_untranslated(unit: Unit) -> list[Flag]:
     """Chinese characters left in the target."""
     if check_identical(unit):
         return []
-    left = _HAN.findall(unit.target)
+    left = HAN.findall(unit.target)
     if not left:
         return []
     shown = "".join(dict.fromkeys(left))[:12]
@@ -91,7 +90,7 @@ def check_punctuation(unit: Unit) -> list[Flag]:
     target = unit.target
     problems = []
     chinese = _CHINESE_PUNCT.findall(target)
-    if chinese and _HAN.search(target) is None:
+    if chinese and HAN.search(target) is None:
         problems.append(f"Chinese punctuation {''.join(dict.fromkeys(chinese))} in English")
     if target.count('"') % 2:
         problems.append('unbalanced straight quotes "')
@@ -219,7 +218,7 @@ def summarize(units: Sequence[Unit], ignore: Collection[str] = (),
 
 
 def run_checks(units: Sequence[Unit], ignore: Collection[str] = ()) -> dict:
-    """Run every QA check not in ``ignore`` on ``units``; append flags; return the summary.
+    """Run every QA check not in ``ignore`` on ``units``; replace their flags; return the summary.
 
     Flags of QA checks already on a unit (e.g. read back from a TMX) are replaced, so running
     twice gives the same result. Untranslatable segments (furniture, markers) are skipped.

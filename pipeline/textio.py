@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .errors import UserError
+from .han import HAN
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 #: Longest line :func:`read_text` accepts. A line is a paragraph; a longer one means a
@@ -79,7 +79,7 @@ def _guess_encoding(data: bytes, path: str | Path) -> str:
             text = data.decode(name)
         except UnicodeDecodeError:
             continue
-        cjk = len(_CJK.findall(text))
+        cjk = len(HAN.findall(text))
         candidates.append((cjk / max(1, len(text)), name))
     candidates.sort(reverse=True)
     if candidates and candidates[0][0] > 0.2:
@@ -96,7 +96,7 @@ def traditional_share(text: str) -> float:
     Uses opencc's ``t2s`` table when opencc is installed, else a short built-in list of
     common traditional-only characters. Looks at the first 20,000 Chinese characters.
     """
-    han = _CJK.findall(text[: _SAMPLE_CHARS * 4])[:_SAMPLE_CHARS]
+    han = HAN.findall(text[: _SAMPLE_CHARS * 4])[:_SAMPLE_CHARS]
     if not han:
         return 0.0
     counts: dict[str, int] = {}

@@ -6,9 +6,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..han import HAN_RUN, is_han
 from ..jiebautil import stock_pos_tokenizer
 
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _FENCE = re.compile(r"^```[\w-]*\s*\n?(.*?)\n?```\s*$", re.S)
 _LABEL = re.compile(
     r"^\s*(?:\*\*|__)?(?:(?:here\s+is|here's)\s+(?:the|my)\s+(?:english\s+)?translation"
@@ -36,7 +36,7 @@ class Cleaned:
 def cjk_words(text: str) -> list[str]:
     """Runs of Chinese characters in ``text``, in order, without duplicates."""
     seen: dict[str, None] = {}
-    for run in _CJK_RUN.findall(text):
+    for run in HAN_RUN.findall(text):
         seen.setdefault(run, None)
     return list(seen)
 
@@ -48,7 +48,7 @@ def is_echo(text: str) -> bool:
 
 def _mostly_cjk(line: str) -> bool:
     letters = [c for c in line if c.isalpha()]
-    return bool(letters) and sum(bool(_CJK_RUN.match(c)) for c in letters) > len(letters) / 2
+    return bool(letters) and sum(is_han(c) for c in letters) > len(letters) / 2
 
 
 def _strip_quotes(text: str, source: str) -> tuple[str, bool]:

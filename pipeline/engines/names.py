@@ -12,13 +12,11 @@ must start with a common Chinese surname) and anything jieba tags on one charact
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from ..han import HAN_RUN
 from ..jiebautil import stock_pos_tokenizer, stock_tokenizer
 from ..units import Term
-
-_CJK_ONLY = re.compile(r"^[\u4e00-\u9fff]+$")
 
 #: Compound surnames (two characters), checked before single ones.
 COMPOUND_SURNAMES = frozenset(
@@ -63,7 +61,7 @@ def person_pinyin(name: str) -> str | None:
     characters (3 with a one-character surname) and start with a common surname; this keeps
     out transliterated foreign names and the many two-character words jieba tags ``nr``.
     """
-    if not _CJK_ONLY.match(name) or not 2 <= len(name) <= 4:
+    if not HAN_RUN.fullmatch(name) or not 2 <= len(name) <= 4:
         return None
     if _jieba_freq(name) >= 20:
         return None  # a dictionary word tagged nr (马拉松, 荣誉), not a person
@@ -98,7 +96,7 @@ def _is_place(stem: str) -> bool:
 
 def place_name_pinyin(name: str) -> str | None:
     """Pinyin of a Chinese place name (丽水 → Lishui, 泸定县 → Luding County), or None."""
-    if not _CJK_ONLY.match(name) or not 2 <= len(name) <= 5 or name in NOT_PINYIN:
+    if not HAN_RUN.fullmatch(name) or not 2 <= len(name) <= 5 or name in NOT_PINYIN:
         return None
     if any(name.startswith(p) or name.endswith(p) for p in NOT_PINYIN if len(p) >= 2):
         return None

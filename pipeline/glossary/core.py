@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import UserError
+from ..han import HAN
 from ..units import Term, TermMatch
 from .formats import ParseResult, Problem, parse_glossary
 from .normal import fold_english, fold_source, fold_with_offsets
@@ -15,7 +16,6 @@ from .verify import forbidden_clashes
 
 log = logging.getLogger(__name__)
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 MAX_SOURCE = 300
 
@@ -53,7 +53,7 @@ def check_terms(terms: Sequence[Term]) -> ParseResult:
             what = "equals" if bad.lower() == good.lower() else "matches inside"
             result.errors.append(Problem(term.line, f"forbidden {bad!r} {what} accepted "
                                                     f"rendering {good!r}"))
-        if _CJK.search(term.target):
+        if HAN.search(term.target):
             result.warnings.append(Problem(term.line, f"target {term.target!r} contains "
                                                       "Chinese characters"))
         result.terms.append(term)
@@ -130,7 +130,7 @@ class Glossary:
         import jieba
 
         for term in self.terms:
-            if _CJK.search(term.source):
+            if HAN.search(term.source):
                 jieba.add_word(term.source)
         self._jieba_done = True
 

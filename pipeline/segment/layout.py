@@ -18,12 +18,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..han import HAN_RANGES
 from ..jiebautil import stock_tokenizer
 from .sentences import CLOSERS, fold, is_wordchar
 
 _LINE = re.compile(r"^[^\S\n]*(\S(?:[^\n]*\S)?)[^\S\n]*$", re.M)
 
-_NAME = r"[\u4e00-\u9fff·]{2,6}"
+_NAME = rf"[{HAN_RANGES}·]{{2,6}}"
 _SP = r"[^\S\n]"
 _ORG = r"(?:本报|新华社|中新社|人民日报|人民网|新华网|央视网|中国新闻网)"
 _CREDIT_ROLE = rf"(?:{_ORG}?(?:特约|特派|见习|首席|实习)?(?:摄影)?(?:记者|通讯员|实习生))"
@@ -43,12 +44,12 @@ BYLINE_LINE = re.compile(
 )
 #: A dateline opening a body paragraph: 本报讯(记者 …), 本报乌镇11月6日电(记者 朱承).
 DATELINE = re.compile(
-    rf"^{_ORG}(?:讯|[\u4e00-\u9fff·]{{0,10}}\d{{1,2}}月\d{{1,2}}日(?:讯|电))"
+    rf"^{_ORG}(?:讯|[{HAN_RANGES}·]{{0,10}}\d{{1,2}}月\d{{1,2}}日(?:讯|电))"
     rf"(?:{_SP}*[(（][^()（）\n]{{1,80}}[)）])?"
 )
 #: A parenthesised credit such as (本报记者 姜晓蓉 整理), split off as its own segment.
 CREDIT_PIECE = re.compile(rf"[(（]{_SP}*{_CREDIT_ROLE}[^()（）\n]{{0,40}}[)）]")
-_SPEAKER = re.compile(r"^[\u4e00-\u9fff·A-Za-z]{1,12}[：:]")
+_SPEAKER = re.compile(rf"^[{HAN_RANGES}·A-Za-z]{{1,12}}[：:]")
 _FURNITURE_FEATURES = tuple(
     re.compile(p)
     for p in (

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..han import HAN_RANGES, is_han
+
 _FOLD = str.maketrans({"!": "！", "?": "？", ";": "；", ":": "：", ",": "，", "(": "（", ")": "）"})
 
 TERMINALS = "。！？"
@@ -44,7 +46,7 @@ _CANDIDATE = re.compile(r"[。！？]+|[…⋯]+|\.")
 _TRAIL = re.compile(r"[。！？…⋯”’」』）》】〕〉\"]*")
 _PAIR_CHAR = re.compile("[" + re.escape(OPENERS + "".join(PAIRS.values())) + "]")
 _PROTECTED = re.compile(
-    r"(?:https?://|ftp://|www\.)[^\s，。！？；、“”‘’（）《》【】\u3400-\u9fff]+"  # URL
+    rf"(?:https?://|ftp://|www\.)[^\s，。！？；、“”‘’（）《》【】{HAN_RANGES}]+"  # URL
     r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"  # e-mail
     r"|[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+"  # dotted token: 110.93, example.com, v1.2
     r"|\d+(?:[:/-]\d+)+"  # 0571-85910479, 10:30, 2023/11/7
@@ -85,13 +87,9 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
-def is_cjk(char: str) -> bool:
-    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
-
-
 def is_wordchar(char: str) -> bool:
-    """A character a word can end or start with (CJK, Latin letter, digit)."""
-    return is_cjk(char) or char.isalnum()
+    """A character a word can end or start with (Han, Latin letter, digit)."""
+    return is_han(char) or char.isalnum()
 
 
 def protected_spans(text: str) -> list[tuple[int, int]]:
@@ -156,7 +154,7 @@ def _english_full_stop(text: str, pos: int, after_link: bool = False) -> bool:
     latin = prev.isascii() and prev.isalpha()
     if not (after_link or latin or prev in CLOSERS or prev == ")"):
         return False
-    if nxt and not (nxt.isspace() or is_cjk(nxt) or nxt in CLOSERS or nxt in OPENERS):
+    if nxt and not (nxt.isspace() or is_han(nxt) or nxt in CLOSERS or nxt in OPENERS):
         return False
     word = None if after_link else _LATIN_WORD_END.search(text, max(0, pos - 12), pos)
     if word and (len(word.group()) == 1 or word.group().lower() in _ABBREVIATIONS):
