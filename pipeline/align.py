@@ -617,65 +617,6 @@ def _apply(
     return result
 
 
-def simple_segments(text: str) -> list[Segment]:
-    """Fallback Chinese segmentation (lines are paragraphs; split after 。！？ and ……).
-
-    Used only when :mod:`pipeline.segment` is not available.
-    """
-    segments: list[Segment] = []
-    offset = 0
-    paragraph = 0
-    for line in text.split("\n"):
-        if line.strip():
-            paragraph += 1
-            for m in re.finditer(r"[^。！？!?]*(?:[。！？!?]+[”’」』)]*|……|$)", line):
-                piece = m.group()
-                if piece.strip():
-                    start = offset + m.start()
-                    segments.append(
-                        Segment(
-                            len(segments) + 1,
-                            paragraph,
-                            piece.strip(),
-                            [(start, start + len(piece))],
-                        )
-                    )
-        offset += len(line) + 1
-    return segments
-
-
-def segment_source(text: str) -> tuple[list[Segment], int]:
-    """Segments and paragraph count of a Chinese text: the pipeline's segmenter when it is
-    installed, else :func:`simple_segments`."""
-    try:
-        from .segment import segment_document
-    except ImportError:
-        log.warning("pipeline.segment not available; splitting lines at 。！？ only")
-        segments = simple_segments(text)
-        return segments, max((s.paragraph for s in segments), default=0)
-    document = segment_document(text)
-    return document.segments, document.paragraphs
-
-
-def align_texts(
-    source_text: str, reference_text: str, glossary=None
-) -> tuple[list[Unit], list[AlignmentLink]]:
-    """Align a Chinese text with its English edition without MT.
-
-    Evidence: length ratio, Arabic numbers and months, Latin tokens of the source,
-    glossary targets (when ``glossary`` is given: an object with ``match(text)``) and
-    paragraph boundaries. There is no bridge, so confidences stay moderate unless anchors
-    agree.
-    """
-    segments, paragraphs = segment_source(source_text)
-    units = [Unit(segment=s) for s in segments if s.translatable]
-    if glossary is not None:
-        for unit in units:
-            unit.terms = list(glossary.match(unit.source))
-    links = align_reference(units, reference_text, paragraphs)
-    return units, links
-
-
 def pair_units_from_links(
     units: Sequence[Unit], links: Sequence[AlignmentLink], min_confidence: float = 0.0
 ) -> list[Unit]:

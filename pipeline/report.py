@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from .errors import UserError
 from .fsutil import atomic_write_text
-from .qa import TERM_CHECK, summarize
+from .qa import summarize
 from .units import LayoutNote, RunResult, TermMatch, Unit
-
-log = logging.getLogger(__name__)
 
 ORIGIN_LABELS = {"mt": "MT", "tm-exact": "TM 100 %", "tm-context": "TM 101 %",
                  "tm-fuzzy": "fuzzy", "copy": "copy"}
@@ -201,69 +197,6 @@ def render_report_html(result: RunResult) -> str:
 def write_report_html(path: str | Path, result: RunResult) -> None:
     """Write ``report.html`` atomically: one file, inline CSS/JS, no network."""
     atomic_write_text(path, render_report_html(result))
-
-
-# --------------------------------------------------------------------------- review
-
-
-def result_from_units(doc_id: str, units: list[Unit], header: dict[str, str] | None = None,
-                      source_path: str = "") -> RunResult:
-    """A RunResult for units read back from a TMX (no timings; engine from the units)."""
-    header = header or {}
-    engine_unit = next((u for u in units if u.origin == "mt" and u.engine), None)
-    engine = {"name": header.get("x-engine") or (engine_unit.engine if engine_unit else None),
-              "model": header.get("x-model") or (engine_unit.model if engine_unit else None),
-              "sha256": header.get("x-model-sha256") or (
-                  engine_unit.model_sha256 if engine_unit else None)}
-    return RunResult(doc_id=doc_id, source_path=source_path,
-                     segments=[u.segment for u in units], units=units, engine=engine,
-                     tm=_tm_counts(units), glossary=_glossary_counts(units))
-
-
-def _doc_id(header: dict[str, str], units: Sequence[Unit], path: Path) -> str:
-    if header.get("x-doc"):
-        return header["x-doc"]
-    return path.name.removesuffix(".tmx").removesuffix(".TMX") or "document"
-
-
-def build_review(tmx_path: str | Path, ref_path: str | Path | None = None,
-                 qa_ignore: Collection[str] = ()) -> RunResult:
-    """Read a TMX, optionally align and score a reference, and re-run QA."""
-    from .qa import run_checks
-
-    try:
-        from .tmx import read_units_tmx  # another stage; imported when used
-    except ImportError as exc:
-        raise UserError("reading a TMX needs pipeline.tmx.read_units_tmx", tmx_path) from exc
-    path = Path(tmx_path)
-    header, units = read_units_tmx(path)
-    for unit in units:  # TMX x-qa keeps no severity; glossary violations are errors in flow
-        for flag in unit.flags:
-            if flag.check == TERM_CHECK:
-                flag.severity = "error"
-    result = result_from_units(_doc_id(header, units, path), units, header, str(path))
-    if ref_path is not None:
-        _score_reference(result, ref_path)
-    result.qa = run_checks(units, ignore=qa_ignore)
-    return result
-
-
-def _score_reference(result: RunResult, ref_path: str | Path) -> None:
-    from .textio import read_text
-
-    text = read_text(ref_path, what="reference")
-    try:
-        from . import score
-    except ImportError:  # the scoring stage is not in this checkout: review without scores
-        log.warning("%s: not scored, pipeline.score is not available", ref_path)
-        return
-    align = getattr(score, "align_reference", None)
-    if align is None:
-        from .align import align_reference as align
-    paragraphs = max((u.segment.paragraph for u in result.units), default=0)
-    align(result.units, text, paragraphs)
-    result.scores = score.score_units(result.units)
-    result.reference_path = str(ref_path)
 
 
 def print_text_report(result: RunResult, console=None, limit: int | None = None) -> None:

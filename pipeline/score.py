@@ -1,6 +1,6 @@
 """Scores against a reference with sacrebleu: corpus BLEU/chrF++/TER, sentence BLEU/chrF++.
 
-What is scored (decided for issue 7):
+What is scored:
 
 * Units are grouped into *scoring items*: one per alignment link, i.e. consecutive units
   carrying the same ``reference`` text (a 2-1 link) are joined and scored together.
@@ -20,29 +20,15 @@ import contextlib
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.metrics.base import Metric
 
-from .align import DEFAULT_MIN_CONFIDENCE, AlignmentLink, align_reference
+from .align import DEFAULT_MIN_CONFIDENCE, align_reference
 from .errors import UserError
 from .units import Unit
 
-__all__ = [
-    "DEFAULT_MIN_CONFIDENCE",
-    "AlignmentLink",
-    "ScoringItem",
-    "align_reference",
-    "corpus_metrics",
-    "corpus_scores",
-    "scoring_items",
-    "score_units",
-    "sentence_scores",
-]
-
 METRIC_KEYS = ("bleu", "chrf", "ter")
-_MIN_LIFT = 3.0  # chrF++ points aligned pairs must beat shuffled pairs by
 
 
 def corpus_metrics() -> dict[str, Metric]:
@@ -67,11 +53,16 @@ _SENT_BLEU = BLEU(tokenize="13a", effective_order=True)
 _SENT_CHRF = CHRF(word_order=2)
 
 
+def sentence_chrf(hyp: str, ref: str) -> float:
+    """Sentence chrF++ of one pair, unrounded."""
+    return _SENT_CHRF.sentence_score(hyp, [ref]).score
+
+
 def sentence_scores(hyp: str, ref: str) -> dict[str, float]:
     """Sentence BLEU (effective order, exp smoothing) and chrF++ of one pair."""
     return {
         "bleu": round(_SENT_BLEU.sentence_score(hyp, [ref]).score, 2),
-        "chrf": round(_SENT_CHRF.sentence_score(hyp, [ref]).score, 2),
+        "chrf": round(sentence_chrf(hyp, ref), 2),
     }
 
 
@@ -294,8 +285,8 @@ def _most_changed(
     for item, a, b in zip(items, hyps_a, hyps_b, strict=True):
         if a == b:
             continue
-        chrf_a = _SENT_CHRF.sentence_score(a, [item.ref]).score
-        chrf_b = _SENT_CHRF.sentence_score(b, [item.ref]).score
+        chrf_a = sentence_chrf(a, item.ref)
+        chrf_b = sentence_chrf(b, item.ref)
         rows.append(
             {
                 "segments": item.numbers,
@@ -311,220 +302,3 @@ def _most_changed(
         )
     rows.sort(key=lambda r: (-abs(r["delta"]), r["segments"][0]))
     return rows[:top]
-
-
-# --------------------------------------------------------------------------- files
-
-
-def _is_tmx(path: Path) -> bool:
-    if path.suffix.lower() == ".tmx":
-        return True
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
-    except OSError:
-        return False
-    return head.startswith(b"<?xml") or head.startswith(b"<tmx")
-
-
-def _folder_tmx(folder: Path) -> Path:
-    named = folder / f"{folder.name}.tmx"
-    if named.is_file():
-        return named
-    found = sorted(folder.glob("*.tmx"))
-    if len(found) == 1:
-        return found[0]
-    what = "no" if not found else "more than one"
-    raise UserError(f"{what} .tmx file in output folder (expected {folder.name}.tmx)", folder)
-
-
-def load_run(path: Path, split: bool = True) -> tuple[list[Unit], int]:
-    """Units and paragraph count of a hypothesis: output folder, TMX or English text file.
-
-    A text file gives one unit per English sentence (``split``) or per line, its line
-    being its paragraph.
-    """
-    if path.is_dir():
-        path = _folder_tmx(path)
-    if not path.exists():
-        raise UserError("hypothesis not found", path)
-    if _is_tmx(path):
-        from .tmx import read_units_tmx
-
-        _, units = read_units_tmx(path)
-        units = [u for u in units if u.segment.translatable]
-        if not units:
-            raise UserError("TMX holds no translation units", path)
-        return units, len({u.segment.paragraph for u in units})
-    from .align import reference_lines, split_sentences
-    from .textio import read_text
-    from .units import Segment
-
-    units = []
-    lines = reference_lines(read_text(path, what="hypothesis"))
-    for paragraph, (_, line) in enumerate(lines, start=1):
-        for sentence in split_sentences(line) if split else [line]:
-            segment = Segment(len(units) + 1, paragraph, "", [])
-            units.append(Unit(segment=segment, target=sentence))
-    if not units:
-        raise UserError("hypothesis has no text lines", path)
-    return units, len(lines)
-
-
-def load_reference(path: Path) -> tuple[str, dict[str, str]]:
-    """Reference text (one paragraph per line) and, for a TMX, its source -> target map."""
-    from .textio import read_text
-
-    if path.is_dir():
-        raise UserError("reference is a folder, expected a text or TMX file", path)
-    if not path.exists():
-        raise UserError("reference not found", path)
-    if not _is_tmx(path):
-        return read_text(path, what="reference"), {}
-    from .tmx import iter_tus
-
-    pairs = {tu.source.strip(): tu.target.strip() for tu in iter_tus(path) if tu.target.strip()}
-    if not pairs:
-        raise UserError("reference TMX holds no translated units", path)
-    return "\n".join(pairs.values()), pairs
-
-
-def attach_reference(
-    units: Sequence[Unit], ref_path: Path, paragraphs: int, min_confidence: float
-) -> None:
-    """Give ``units`` their references: exact source match for a TMX reference covering at
-    least half of them, else alignment. Raises :class:`UserError` when unalignable."""
-    text, by_source = load_reference(ref_path)
-    matched = [u for u in units if u.source.strip() in by_source] if by_source else []
-    if by_source and len(matched) * 2 >= len(units):
-        for unit in units:
-            unit.reference = by_source.get(unit.source.strip())
-            unit.alignment_confidence = 1.0 if unit.reference else 0.0
-        return
-    align_reference(units, text, paragraphs)
-    check_alignable(units, ref_path, min_confidence)
-
-
-def check_alignable(units: Sequence[Unit], ref_path: Path, min_confidence: float) -> None:
-    """Refuse a reference that matches under 30 % of the units with confidence, or whose
-    aligned pairs are no more alike (mean sentence chrF++) than pairs shifted by half the
-    document (a reference for another text)."""
-    work = [u for u in units if u.segment.translatable]
-    confident = sum(
-        1 for u in work if u.reference and (u.alignment_confidence or 0.0) >= min_confidence
-    )
-    if confident == 0 or confident < 0.3 * len(work):
-        raise UserError(
-            f"reference does not match the hypothesis: only {confident} of {len(work)} segments "
-            f"aligned with confidence >= {min_confidence} (is it this document's reference?)",
-            ref_path,
-        )
-    items = [i for i in scoring_items(work) if i.hyp]
-    if len(items) >= 3:
-        n = len(items)
-        aligned = sum(_SENT_CHRF.sentence_score(i.hyp, [i.ref]).score for i in items) / n
-        shifted = (
-            sum(
-                _SENT_CHRF.sentence_score(items[k].hyp, [items[(k + n // 2) % n].ref]).score
-                for k in range(n)
-            )
-            / n
-        )
-        if aligned < shifted + _MIN_LIFT:
-            raise UserError(
-                "reference does not match the hypothesis: aligned pairs are no more alike "
-                f"than shuffled ones (chrF++ {aligned:.1f} vs {shifted:.1f})",
-                ref_path,
-            )
-
-
-def score_files(hyp: Path, ref: Path, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> dict:
-    """``tmpipe score``: scores plus a ``units`` list (number, source, hyp, reference,
-    confidence, sentence scores)."""
-    units, paragraphs = load_run(hyp)
-    attach_reference(units, ref, paragraphs, min_confidence)
-    result = score_units(units, min_confidence)
-    if result is None:
-        raise UserError("no segment could be paired with the reference", ref)
-    result["units"] = [
-        {
-            "number": u.number,
-            "source": u.source,
-            "hyp": u.target,
-            "reference": u.reference,
-            "confidence": u.alignment_confidence,
-            **u.scores,
-        }
-        for u in units
-    ]
-    return result
-
-
-def align_files(
-    source: Path,
-    reference: Path,
-    output: Path,
-    glossary_path: Path | None = None,
-    min_confidence: float = 0.0,
-    doc_id: str | None = None,
-) -> dict:
-    """``tmpipe align``: write aligned pairs as TMX; returns counts for the summary line."""
-    from .align import align_texts, pair_units_from_links
-    from .textio import read_text
-    from .tmx import write_units_tmx
-
-    source_text = read_text(source, what="source")
-    reference_text = read_text(reference, what="reference")
-    glossary = None
-    if glossary_path is not None:
-        from .glossary import load_glossary
-
-        glossary = load_glossary(glossary_path)
-    units, links = align_texts(source_text, reference_text, glossary)
-    if not any(link.segments and link.text for link in links):
-        raise UserError("no sentence of the reference could be aligned to the source", reference)
-    pairs = pair_units_from_links(units, links, min_confidence)
-    doc_id = doc_id or source.parent.name or source.stem
-    evidence = "length, numbers, Latin tokens, paragraphs" + (", glossary" if glossary else "")
-    header = {
-        "x-doc": doc_id,
-        "x-aligned-from": source.name,
-        "x-reference": reference.name,
-        "x-align-evidence": evidence,
-    }
-    write_units_tmx(output, pairs, doc_id, header)
-    linked = [link for link in links if link.segments and link.text]
-    return {
-        "pairs": len(pairs),
-        "low": sum(1 for link in linked if link.confidence < DEFAULT_MIN_CONFIDENCE),
-        "dropped": len(linked) - len(pairs),
-        "unmatched_source": sum(1 for link in links if link.segments and not link.text),
-        "unmatched_reference": sum(len(link.reference) for link in links if not link.segments),
-    }
-
-
-def compare_files(
-    run_a: Path,
-    run_b: Path,
-    ref: Path,
-    *,
-    resamples: int = 1000,
-    seed: int = 12345,
-    top: int = 5,
-    alpha: float = 0.05,
-) -> dict:
-    """``tmpipe compare``: :func:`compare_units` on two runs read from disk (text runs:
-    one unit per line, so both runs pair line by line)."""
-    units_a, paragraphs = load_run(run_a, split=False)
-    units_b, _ = load_run(run_b, split=False)
-    text, _ = load_reference(ref)
-    result = compare_units(
-        units_a, units_b, text, paragraphs, resamples=resamples, seed=seed, top=top, alpha=alpha
-    )
-    if result["segments"] < 0.3 * result["paired_units"]:
-        raise UserError(
-            f"reference does not match the runs: only {result['segments']} of "
-            f"{result['paired_units']} segments aligned",
-            ref,
-        )
-    return result

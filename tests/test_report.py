@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from report_fixtures import make_result, make_units
 from rich.console import Console
 
+from pipeline.cli import main
 from pipeline.qa import run_checks
 from pipeline.report import (
     build_report_json,
@@ -22,6 +23,8 @@ from pipeline.report import (
     write_report_html,
     write_report_json,
 )
+from pipeline.services.review import build_review
+from pipeline.tmx import write_units_tmx
 
 
 @pytest.fixture()
@@ -122,39 +125,30 @@ def test_text_report_puts_flagged_first(result) -> None:
     assert first_rows[: len(flagged)] == flagged
 
 
-def test_review_command(monkeypatch, tmp_path: Path) -> None:
-    """``tmpipe review`` on a TMX (the reader is faked: it belongs to the tmx stage)."""
-    import pipeline.tmx as tmx
-    from pipeline.commands.review import review
-
+def test_review_command(tmp_path: Path) -> None:
+    """``tmpipe review`` on a TMX written by the tmx stage."""
     tmx_path = tmp_path / "doc.tmx"
-    tmx_path.write_text("<tmx/>", encoding="utf-8")
-    monkeypatch.setattr(tmx, "read_units_tmx",
-                        lambda path: ({"x-doc": "zjrb-2023-11-07"}, make_units()), raising=False)
+    write_units_tmx(tmx_path, make_units(), "zjrb-2023-11-07", {"x-doc": "zjrb-2023-11-07"})
     out = tmp_path / "r.html"
     runner = CliRunner()
-    done = runner.invoke(review, [str(tmx_path), "-o", str(out), "--qa-ignore", "punctuation"])
+    review = ["review", str(tmx_path)]
+    done = runner.invoke(main, [*review, "-o", str(out), "--qa-ignore", "punctuation"])
     assert done.exit_code == 0, done.output
     assert "24 segments" in done.output
     html = out.read_text(encoding="utf-8")
     assert "Review: zjrb-2023-11-07" in html and "punctuation 0" not in html
-    text = runner.invoke(review, [str(tmx_path), "--format", "text", "--limit", "3"])
+    text = runner.invoke(main, [*review, "--format", "text", "--limit", "3"])
     assert text.exit_code == 0 and "repetition" in text.output
-    bad = runner.invoke(review, [str(tmx_path), "--qa-ignore", "nonsense"])
+    bad = runner.invoke(main, [*review, "--qa-ignore", "nonsense"])
     assert bad.exit_code == 2
 
 
 def test_review_of_a_real_tmx_round_trip(tmp_path: Path) -> None:
     """Units written by the tmx stage come back with the same QA findings."""
-    tmx = pytest.importorskip("pipeline.tmx")
-    if not hasattr(tmx, "read_units_tmx"):
-        pytest.skip("pipeline.tmx.read_units_tmx not available yet")
-    from pipeline.report import build_review
-
     units = make_units()
     expected = run_checks(units)
     path = tmp_path / "zjrb.tmx"
-    tmx.write_units_tmx(path, units, "zjrb-2023-11-07", {})
+    write_units_tmx(path, units, "zjrb-2023-11-07", {})
     result = build_review(path)
     assert len(result.units) == len(units)
     assert {k: result.qa[k] for k in ("errors", "warnings", "flagged_units")} == {

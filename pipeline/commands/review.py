@@ -9,7 +9,7 @@ import click
 from ..qa import CHECKS, TERM_CHECK
 
 
-@click.command()
+@click.command("review")
 @click.argument("tmx", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--ref", type=click.Path(dir_okay=False, path_type=Path),
               help="English reference to align and score against.")
@@ -20,10 +20,11 @@ from ..qa import CHECKS, TERM_CHECK
 @click.option("--qa-ignore", multiple=True, type=click.Choice([*CHECKS, TERM_CHECK]),
               help="Leave out a QA check (repeatable).")
 @click.option("--limit", type=int, default=None, help="text: show at most this many segments.")
-def review(tmx: Path, ref: Path | None, output: Path, fmt: str, qa_ignore: tuple[str, ...],
-           limit: int | None) -> None:
+def review_command(tmx: Path, ref: Path | None, output: Path, fmt: str,
+                   qa_ignore: tuple[str, ...], limit: int | None) -> None:
     """Re-check a TMX (QA, optional reference scores) and write or print the review report."""
-    from ..report import build_review, print_text_report, write_report_html
+    from ..report import print_text_report, write_report_html
+    from ..services.review import build_review
 
     result = build_review(tmx, ref, qa_ignore)
     if fmt == "text":
@@ -35,4 +36,4 @@ def review(tmx: Path, ref: Path | None, output: Path, fmt: str, qa_ignore: tuple
                f"{qa['warnings']} warnings, {qa['flagged_units']} flagged")
 
 
-COMMANDS: list[click.Command] = [review]
+COMMANDS: list[click.Command] = [review_command]

@@ -24,7 +24,7 @@ def _write_json(path: str | None, data: dict) -> None:
         atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-@click.command()
+@click.command("score")
 @click.argument("hyp", type=click.Path(path_type=Path))
 @click.option(
     "--ref",
@@ -41,9 +41,9 @@ def _write_json(path: str | None, data: dict) -> None:
     type=_CONFIDENCE,
     help="Alignment confidence needed for sentence-level scores.",
 )
-def score(hyp: Path, ref: Path, json_path: str | None, min_confidence: float) -> None:
+def score_command(hyp: Path, ref: Path, json_path: str | None, min_confidence: float) -> None:
     """Score HYP (TMX, English text, or output folder) against a reference."""
-    from ..score import score_files
+    from ..services.scoring import score_files
 
     result = score_files(hyp, ref, min_confidence)
     _print_scores(result)
@@ -74,7 +74,7 @@ def _numbers(numbers: list[int], limit: int = 20) -> str:
     return shown + (f", … ({len(numbers)} in all)" if len(numbers) > limit else "")
 
 
-@click.command()
+@click.command("align")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.argument("reference", type=click.Path(path_type=Path))
 @click.option(
@@ -97,7 +97,7 @@ def _numbers(numbers: list[int], limit: int = 20) -> str:
     help="Leave out links below this alignment confidence.",
 )
 @click.option("--doc-id", help="Document id for tuids (default: the source file's folder name).")
-def align(
+def align_command(
     source: Path,
     reference: Path,
     output: Path,
@@ -111,7 +111,7 @@ def align(
     tokens (GSMA, IPv6, 5G), glossary terms (with --glossary) and paragraph boundaries.
     Each pair carries its confidence (x-align-confidence); check low ones by hand.
     """
-    from ..score import align_files
+    from ..services.alignment import align_files
 
     summary = align_files(source, reference, output, glossary, min_confidence, doc_id)
     _console().print(
@@ -122,7 +122,7 @@ def align(
     )
 
 
-@click.command()
+@click.command("compare")
 @click.argument("run_a", type=click.Path(path_type=Path))
 @click.argument("run_b", type=click.Path(path_type=Path))
 @click.option(
@@ -176,7 +176,7 @@ def align(
 )
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write results as JSON.")
 @click.pass_context
-def compare(
+def compare_command(
     ctx: click.Context,
     run_a: Path,
     run_b: Path,
@@ -194,7 +194,7 @@ def compare(
     Corpus BLEU/chrF++/TER of both on one shared alignment, B - A, and sacrebleu's paired
     bootstrap p-values; lists the segments whose sentence chrF++ changed most.
     """
-    from ..score import compare_files
+    from ..services.scoring import compare_files
 
     result = compare_files(run_a, run_b, ref, resamples=resamples, seed=seed, top=top, alpha=alpha)
     result["checked_metrics"] = list(metrics)
@@ -249,4 +249,4 @@ def _clip(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-COMMANDS: list[click.Command] = [score, align, compare]
+COMMANDS: list[click.Command] = [score_command, align_command, compare_command]
