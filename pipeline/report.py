@@ -16,7 +16,7 @@ from .qa import summarize
 from .units import LayoutNote, RunResult, TermMatch, Unit
 
 ORIGIN_LABELS = {"mt": "MT", "tm-exact": "TM 100 %", "tm-context": "TM 101 %",
-                 "tm-fuzzy": "fuzzy", "copy": "copy"}
+                 "tm-fuzzy": "fuzzy"}
 
 
 # --------------------------------------------------------------------------- report.json

@@ -25,7 +25,7 @@ SEGMENT_KINDS = (
 UNTRANSLATED_KINDS = frozenset({"furniture", "marker", "ellipsis"})
 
 #: Unit origins (``Unit.origin``) written to TMX ``prop type="x-origin"``.
-ORIGINS = ("mt", "tm-exact", "tm-context", "tm-fuzzy", "aligned", "copy")
+ORIGINS = ("mt", "tm-exact", "tm-context", "tm-fuzzy", "aligned")
 
 
 @dataclass
@@ -175,10 +175,6 @@ class Unit:
 
     def tuid(self, doc_id: str) -> str:
         return f"{doc_id}:{self.segment.number}"
-
-    @property
-    def flagged(self) -> bool:
-        return bool(self.flags)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Proper names in pinyin (issue 9, lever 7): which names get a required rendering."""
+"""Proper names in pinyin: which names get a required rendering."""
 
 from __future__ import annotations
 

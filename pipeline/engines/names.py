@@ -1,4 +1,4 @@
-"""Proper names in pinyin (issue 9, lever 7): required renderings the model need not guess.
+"""Proper names in pinyin: required renderings the model need not guess.
 
 The 1.5B model guesses the romanization of rarer Chinese names (丽水 came out "Liushui").
 jieba's part-of-speech tags find personal (``nr``) and place (``ns``) names; pypinyin spells

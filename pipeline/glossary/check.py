@@ -128,7 +128,8 @@ def describe(v: TermViolation) -> str:
 
 
 def result_json(result: CheckResult) -> dict:
-    """The ``--json`` document (issue 5 schema, plus ``scanned``/``files``/``suppressed``)."""
+    """The ``--json`` document: ``checked``, ``terms_checked``, ``violations`` (tuid, term,
+    expected, found, kind, file), ``scanned`` and, with a baseline, ``suppressed``."""
     doc = {
         "checked": result.checked,
         "terms_checked": result.terms_checked,

@@ -25,7 +25,6 @@ from ..han import HAN_RANGES, is_han
 
 _FOLD = str.maketrans({"!": "！", "?": "？", ";": "；", ":": "：", ",": "，", "(": "（", ")": "）"})
 
-TERMINALS = "。！？"
 ELLIPSIS = "…⋯"
 CLOSERS = '”’」』）》】〕〉"'
 PAIRS = {
