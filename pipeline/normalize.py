@@ -1,4 +1,4 @@
-"""The normalised source key shared by the memory and other stages.
+"""The normalised source key of memory lookups and check baselines (term folding: glossary.folding).
 
 ``normalize_key`` folds what a translator would not call a different sentence: Unicode
 compatibility forms (NFKC: full-width ASCII, half-width katakana/punctuation), runs of

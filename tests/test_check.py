@@ -66,6 +66,16 @@ def test_clean_tmx_exits_0(tmp_path: Path, glossary: Path) -> None:
     assert result.exit_code == 0, result.output
     doc = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert (doc["checked"], doc["terms_checked"], doc["violations"]) == (1, 2, [])
+    assert "checked 1 of" in result.stdout
+
+
+def test_json_dash_prints_the_findings_instead_of_the_summary(tmp_path: Path,
+                                                              glossary: Path) -> None:
+    tmx = write_tmx(tmp_path / "bad.tmx", CLEAN + PLANTED)
+    result = _run(tmx, "--glossary", glossary, "--json", "-")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["checked"] == 4 and doc["violations"]
 
 
 def test_planted_violations_exit_1_with_json_and_junit(tmp_path: Path, glossary: Path) -> None:

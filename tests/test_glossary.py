@@ -20,7 +20,7 @@ from pipeline.glossary import (
     validate_glossary,
     verify_terms,
 )
-from pipeline.glossary.normal import fold_source
+from pipeline.glossary.folding import fold_source
 from pipeline.units import Term, TermMatch
 
 REPO = Path(__file__).resolve().parents[1]
@@ -188,7 +188,7 @@ def test_forbidden_found_keeps_the_targets_case_and_position() -> None:
 
 
 def test_fast_fold_agrees_with_character_by_character_folding() -> None:
-    from pipeline.glossary.normal import fold_with_offsets
+    from pipeline.glossary.folding import fold_with_offsets
 
     for text in ["ＧＤＰ增长，５Ｇ（测试）", "\u3000中国・浙江", "\uf900\u2f00ﾊﾟ", "e\u0301x，",
                  "가나，", "𠀀，A"]:

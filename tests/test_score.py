@@ -102,6 +102,9 @@ def test_score_command_text_files_with_comment_lines(tmp_path: Path):
     assert data["bleu"] == pytest.approx(sacrebleu.corpus_bleu(HYPS, [REFS]).score)
     assert "BLEU" in result.output and "chrF++" in result.output
     assert [u["reference"] for u in data["units"]] == REFS
+    printed = CliRunner().invoke(main, ["score", str(hyp), "--ref", str(ref), "--json", "-"])
+    assert printed.exit_code == 0, printed.output
+    assert json.loads(printed.stdout) == data
 
 
 def test_score_command_output_folder_tmx(tmp_path: Path):

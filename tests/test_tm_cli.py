@@ -46,11 +46,13 @@ def test_import_lookup_export_stats(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert [tu.source for tu in iter_tus(out)] == [SRC, "今天天气很好。"]
 
-    result = runner.invoke(main, ["tm", "stats", "--tm", str(db), "--json"])
+    result = runner.invoke(main, ["tm", "stats", "--tm", str(db), "--json", "-"])
     assert result.exit_code == 0
-    assert json.loads(result.output)["by_origin"] == {"human": 2}
-    result = runner.invoke(main, ["tm", "stats", "--tm", str(db)])
-    assert "2 units" in result.output
+    assert json.loads(result.stdout)["by_origin"] == {"human": 2}
+    stats = tmp_path / "stats.json"
+    result = runner.invoke(main, ["tm", "stats", "--tm", str(db), "--json", str(stats)])
+    assert "2 units" in result.stdout
+    assert json.loads(stats.read_text(encoding="utf-8"))["units"] == 2
 
 
 def test_reimport_exported_tmx(runner: CliRunner, tmp_path: Path) -> None:

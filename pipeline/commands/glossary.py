@@ -9,13 +9,14 @@ import click
 from ..glossary import (
     check_tmx,
     load_glossary,
+    result_json,
     validate_glossary,
     write_glossary,
-    write_json,
     write_junit,
 )
 from ..glossary.check import CheckResult, describe
 from ..glossary.formats import FORMATS, format_for_output
+from .jsonout import emit_json, json_option, to_stdout
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
 
@@ -30,7 +31,7 @@ def glossary_group() -> None:
 @click.option("--against", type=_FILE,
               help="Text file (e.g. the source article): warn about terms that never occur.")
 @click.pass_context
-def validate_cmd(ctx: click.Context, file: Path, against: Path | None) -> None:
+def validate_command(ctx: click.Context, file: Path, against: Path | None) -> None:
     """Check FILE; exit 2 with file:line messages when it has errors."""
     report = validate_glossary(file, against)
     for message in report.errors:
@@ -51,7 +52,7 @@ def validate_cmd(ctx: click.Context, file: Path, against: Path | None) -> None:
 @click.option("-o", "--output", "output", type=_FILE, required=True,
               help="Output file; format from its extension (.tsv, .csv, .tbx).")
 @click.option("--to", type=click.Choice(FORMATS), help="Output format [default: from -o].")
-def convert_cmd(source: Path, output: Path, to: str | None) -> None:
+def convert_command(source: Path, output: Path, to: str | None) -> None:
     """Convert a glossary between TSV, CSV and TBX."""
     fmt = format_for_output(output, to)
     glossary = load_glossary(source)
@@ -63,21 +64,21 @@ def convert_cmd(source: Path, output: Path, to: str | None) -> None:
 @click.argument("tmx", nargs=-1, required=True, type=_FILE)
 @click.option("--glossary", "glossary_path", type=_FILE, required=True,
               help="Glossary (TSV, CSV or TBX), e.g. glossary/wic.tsv.")
-@click.option("--json", "json_path", type=_FILE, help="Write the findings as JSON.")
+@json_option("the findings")
 @click.option("--junit", "junit_path", type=_FILE, help="Write JUnit XML (one case per unit).")
 @click.option("--baseline", type=_FILE,
               help="Older TMX: fail only on violations it did not already have.")
 @click.pass_context
-def check_cmd(ctx: click.Context, tmx: tuple[Path, ...], glossary_path: Path,
-              json_path: Path | None, junit_path: Path | None, baseline: Path | None) -> None:
+def check_command(ctx: click.Context, tmx: tuple[Path, ...], glossary_path: Path,
+              json_path: str | None, junit_path: Path | None, baseline: Path | None) -> None:
     """Fail (exit 1) when a TMX unit breaks a glossary rendering; exit 2 on bad input."""
     glossary = load_glossary(glossary_path)
     result = check_tmx(list(tmx), glossary, baseline)
-    if json_path is not None:
-        write_json(json_path, result)
+    emit_json(json_path, result_json(result))
     if junit_path is not None:
         write_junit(junit_path, result)
-    _print_result(result)
+    if not to_stdout(json_path):
+        _print_result(result)
     ctx.exit(result.exit_code)
 
 
@@ -92,4 +93,4 @@ def _print_result(result: CheckResult) -> None:
     click.echo(summary)
 
 
-COMMANDS: list[click.Command] = [glossary_group, check_cmd]
+COMMANDS: list[click.Command] = [glossary_group, check_command]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -10,18 +9,13 @@ from rich.console import Console
 from rich.table import Table
 
 from ..align import DEFAULT_MIN_CONFIDENCE
-from ..fsutil import atomic_write_text
+from .jsonout import emit_json, json_option, to_stdout
 
 _CONFIDENCE = click.FloatRange(0.0, 1.0)
 
 
 def _console() -> Console:
     return Console(highlight=False, soft_wrap=True)
-
-
-def _write_json(path: str | None, data: dict) -> None:
-    if path:
-        atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 @click.command("score")
@@ -33,7 +27,7 @@ def _write_json(path: str | None, data: dict) -> None:
     type=click.Path(path_type=Path),
     help="Reference: English text (one paragraph or sentence per line) or TMX.",
 )
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write scores as JSON.")
+@json_option("the scores")
 @click.option(
     "--min-confidence",
     default=DEFAULT_MIN_CONFIDENCE,
@@ -46,8 +40,9 @@ def score_command(hyp: Path, ref: Path, json_path: str | None, min_confidence: f
     from ..services.scoring import score_files
 
     result = score_files(hyp, ref, min_confidence)
-    _print_scores(result)
-    _write_json(json_path, result)
+    if not to_stdout(json_path):
+        _print_scores(result)
+    emit_json(json_path, result)
 
 
 def _print_scores(result: dict) -> None:
@@ -174,7 +169,7 @@ def align_command(
     type=click.IntRange(0),
     help="How many most-changed segments to list.",
 )
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write results as JSON.")
+@json_option("the results")
 @click.pass_context
 def compare_command(
     ctx: click.Context,
@@ -198,8 +193,9 @@ def compare_command(
 
     result = compare_files(run_a, run_b, ref, resamples=resamples, seed=seed, top=top, alpha=alpha)
     result["checked_metrics"] = list(metrics)
-    _print_compare(result, run_a, run_b)
-    _write_json(json_path, result)
+    if not to_stdout(json_path):
+        _print_compare(result, run_a, run_b)
+    emit_json(json_path, result)
     dropped = [m for m in metrics if result["drop"][m]]
     if fail_on_drop and dropped:
         click.echo(f"tmpipe: significant drop in {', '.join(dropped)}", err=True)

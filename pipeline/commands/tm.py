@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from rich.text import Text
 from ..errors import UserError
 from ..memory import DEFAULT_TM_PATH, STORED_ORIGINS, TranslationMemory
 from ..tmx import write_tus
+from .jsonout import emit_json, json_option, to_stdout
 
 _PATH = click.Path(path_type=Path, dir_okay=False)
 _tm_option = click.option("--tm", "tm_path", type=_PATH, default=DEFAULT_TM_PATH,
@@ -92,8 +92,8 @@ def _highlight(tm_source: str, query: str) -> Text:
 @click.option("-n", "limit", type=click.IntRange(1, 100), default=5, show_default=True,
               help="Most matches shown.")
 @click.option("--fuzzy-min", type=click.FloatRange(0, 101), default=75, show_default=True,
-              help="Lowest fuzzy match %% shown.")
-@click.option("--previous", default=None, help="Previous source segment (for 101 %% matches).")
+              help="Lowest fuzzy match % shown.")
+@click.option("--previous", default=None, help="Previous source segment (for 101 % matches).")
 def lookup_command(text: str, tm_path: Path, limit: int, fuzzy_min: float,
                    previous: str | None) -> None:
     """Look TEXT up: matches with %, origin and the differences to fix."""
@@ -118,13 +118,13 @@ def lookup_command(text: str, tm_path: Path, limit: int, fuzzy_min: float,
 
 @tm_group.command("stats")
 @_tm_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def stats_command(tm_path: Path, as_json: bool) -> None:
+@json_option("the statistics")
+def stats_command(tm_path: Path, json_path: str | None) -> None:
     """Units by origin, documents, languages, dates and size."""
     with _existing(tm_path) as tm:
         stats = tm.stats()
-    if as_json:
-        click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
+    emit_json(json_path, stats)
+    if to_stdout(json_path):
         return
     click.echo(f"{stats['path']}: {stats['units']} units, {stats['documents']} documents, "
                f"{stats['bytes'] / 1e6:.1f} MB, schema {stats['schema_version']}")

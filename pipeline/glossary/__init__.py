@@ -7,7 +7,7 @@ Public API (see ``docs/CONTRACTS.md``): :func:`load_glossary`, :class:`Glossary`
 
 from __future__ import annotations
 
-from .check import CheckResult, check_tmx, result_json, write_json, write_junit
+from .check import CheckResult, check_tmx, result_json, write_junit
 from .core import Glossary, check_terms, load_glossary
 from .formats import parse_glossary, write_glossary
 from .validate import ValidationReport, validate_glossary
@@ -27,6 +27,5 @@ __all__ = [
     "validate_glossary",
     "verify_terms",
     "write_glossary",
-    "write_json",
     "write_junit",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,12 +142,6 @@ def result_json(result: CheckResult) -> dict:
     if result.baseline:
         doc["suppressed"] = result.suppressed
     return doc
-
-
-def write_json(path: Path, result: CheckResult) -> None:
-    with atomic_open(path, "w") as fh:
-        json.dump(result_json(result), fh, ensure_ascii=False, indent=2)
-        fh.write("\n")
 
 
 def write_junit(path: Path, result: CheckResult) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 from ..errors import UserError
 from ..han import HAN
 from ..units import Term, TermMatch
+from .folding import fold_english, fold_source, fold_with_offsets
 from .formats import ParseResult, Problem, parse_glossary
-from .normal import fold_english, fold_source, fold_with_offsets
 from .verify import forbidden_clashes
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from ..errors import UserError
 from ..textio import read_text
 from ..units import Term
 from .core import Glossary, check_terms, source_key
+from .folding import fold_source
 from .formats import Problem, parse_glossary
-from .normal import fold_source
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..units import Term, TermMatch
-from .normal import fold_english
+from .folding import fold_english
 
 _SEP = r"[\s\-]+"
 _ALNUM = re.compile(r"[A-Za-z0-9]")

@@ -1,4 +1,4 @@
-"""Text folding shared by the matcher and the verifier.
+"""Text folding for glossary term matching and verification (the TM key: pipeline.normalize).
 
 Chinese side: NFKC, ASCII letters lower-cased, middle-dot look-alikes folded to U+00B7.
 Offsets found in the folded text are mapped back to the original text.
