@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -14,27 +15,21 @@ from .jsonout import emit_json, json_option, to_stdout
 _CONFIDENCE = click.FloatRange(0.0, 1.0)
 
 
+def _ref_option(help_text: str) -> Callable:
+    return click.option("--ref", "ref", required=True, type=click.Path(path_type=Path),
+                        help=help_text)
+
+
 def _console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
 @click.command("score")
 @click.argument("hyp", type=click.Path(path_type=Path))
-@click.option(
-    "--ref",
-    "ref",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Reference: English text (one paragraph or sentence per line) or TMX.",
-)
+@_ref_option("Reference: English text (one paragraph or sentence per line) or TMX.")
 @json_option("the scores")
-@click.option(
-    "--min-confidence",
-    default=DEFAULT_MIN_CONFIDENCE,
-    show_default=True,
-    type=_CONFIDENCE,
-    help="Alignment confidence needed for sentence-level scores.",
-)
+@click.option("--min-confidence", default=DEFAULT_MIN_CONFIDENCE, show_default=True,
+              type=_CONFIDENCE, help="Alignment confidence needed for sentence-level scores.")
 def score_command(hyp: Path, ref: Path, json_path: str | None, min_confidence: float) -> None:
     """Score HYP (TMX, English text, or output folder) against a reference."""
     from ..services.scoring import score_files
@@ -72,25 +67,12 @@ def _numbers(numbers: list[int], limit: int = 20) -> str:
 @click.command("align")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.argument("reference", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="TMX file to write (origin 'aligned').",
-)
-@click.option(
-    "--glossary",
-    type=click.Path(path_type=Path),
-    help="Glossary whose target terms serve as extra anchors.",
-)
-@click.option(
-    "--min-confidence",
-    default=0.0,
-    show_default=True,
-    type=_CONFIDENCE,
-    help="Leave out links below this alignment confidence.",
-)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="TMX file to write (origin 'aligned').")
+@click.option("--glossary", type=click.Path(path_type=Path),
+              help="Glossary whose target terms serve as extra anchors.")
+@click.option("--min-confidence", default=0.0, show_default=True, type=_CONFIDENCE,
+              help="Leave out links below this alignment confidence.")
 @click.option("--doc-id", help="Document id for tuids (default: the source file's folder name).")
 def align_command(
     source: Path,
@@ -111,8 +93,9 @@ def align_command(
     summary = align_files(source, reference, output, glossary, min_confidence, doc_id)
     _console().print(
         f"{summary['pairs']} pairs written to {output} "
-        f"({summary['low']} below confidence 0.5, {summary['dropped']} left out below "
-        f"{min_confidence}; {summary['unmatched_source']} source segments and "
+        f"({summary['low']} below confidence {DEFAULT_MIN_CONFIDENCE}, "
+        f"{summary['dropped']} left out below {min_confidence}; "
+        f"{summary['unmatched_source']} source segments and "
         f"{summary['unmatched_reference']} reference sentences unmatched)"
     )
 
@@ -120,55 +103,20 @@ def align_command(
 @click.command("compare")
 @click.argument("run_a", type=click.Path(path_type=Path))
 @click.argument("run_b", type=click.Path(path_type=Path))
-@click.option(
-    "--ref",
-    "ref",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Reference: English text or TMX.",
-)
-@click.option(
-    "--fail-on-drop",
-    is_flag=True,
-    help="Exit 1 when B is significantly worse than A on a --metric.",
-)
-@click.option(
-    "--metric",
-    "metrics",
-    multiple=True,
-    default=("bleu", "chrf"),
-    show_default=True,
-    type=click.Choice(["bleu", "chrf", "ter"]),
-    help="Metrics checked by --fail-on-drop (repeatable).",
-)
-@click.option(
-    "--resamples",
-    default=1000,
-    show_default=True,
-    type=click.IntRange(1000),
-    help="Paired bootstrap resamples.",
-)
-@click.option(
-    "--seed",
-    default=12345,
-    show_default=True,
-    type=click.IntRange(1),
-    help="Seed of the bootstrap resampling.",
-)
-@click.option(
-    "--alpha",
-    default=0.05,
-    show_default=True,
-    type=click.FloatRange(0.0, 1.0),
-    help="Significance level.",
-)
-@click.option(
-    "--top",
-    default=5,
-    show_default=True,
-    type=click.IntRange(0),
-    help="How many most-changed segments to list.",
-)
+@_ref_option("Reference: English text or TMX.")
+@click.option("--fail-on-drop", is_flag=True,
+              help="Exit 1 when B is significantly worse than A on a --metric.")
+@click.option("--metric", "metrics", multiple=True, default=("bleu", "chrf"), show_default=True,
+              type=click.Choice(["bleu", "chrf", "ter"]),
+              help="Metrics checked by --fail-on-drop (repeatable).")
+@click.option("--resamples", default=1000, show_default=True, type=click.IntRange(1000),
+              help="Paired bootstrap resamples.")
+@click.option("--seed", default=12345, show_default=True, type=click.IntRange(1),
+              help="Seed of the bootstrap resampling.")
+@click.option("--alpha", default=0.05, show_default=True, type=click.FloatRange(0.0, 1.0),
+              help="Significance level.")
+@click.option("--top", default=5, show_default=True, type=click.IntRange(0),
+              help="How many most-changed segments to list.")
 @json_option("the results")
 @click.pass_context
 def compare_command(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,6 +15,15 @@ MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augus
 def overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     """Whether ``[start, end)`` overlaps one of ``spans``."""
     return any(start < e and s < end for s, e in spans)
+
+
+def add_disjoint(found: list, spans: list[tuple[int, int]], candidates: Iterable) -> None:
+    """Append to ``found`` each candidate (with ``start``/``end``) overlapping none of ``spans``,
+    adding its span to ``spans``."""
+    for candidate in candidates:
+        if not overlaps(spans, candidate.start, candidate.end):
+            found.append(candidate)
+            spans.append((candidate.start, candidate.end))
 
 
 def format_clock(minutes: float) -> str:

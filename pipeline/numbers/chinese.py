@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .base import DAY, NumberMention, overlaps
+from .base import DAY, NumberMention, add_disjoint, overlaps
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．％，", "0123456789.%,")
 
@@ -217,10 +217,7 @@ def find_numbers(text: str) -> list[NumberMention]:
     """All numbers mentioned in Chinese ``text``, in order (see the module docstring)."""
     found = _find_dates(text)
     spans = [(n.start, n.end) for n in found]
-    for mention in find_times(text):
-        if not overlaps(spans, mention.start, mention.end):
-            found.append(mention)
-            spans.append((mention.start, mention.end))
+    add_disjoint(found, spans, find_times(text))
     for m in ARABIC_MENTION.finditer(text):
         if overlaps(spans, m.start("num"), m.end("num")):
             continue

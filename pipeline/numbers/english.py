@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .base import DAY, MONTHS, EnglishNumber, overlaps
+from .base import DAY, MONTHS, EnglishNumber, add_disjoint, overlaps
 
 _MONTH_ABBR = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
                "sept": 9, "oct": 10, "nov": 11, "dec": 12}
@@ -144,10 +144,7 @@ def english_numbers(text: str) -> list[EnglishNumber]:
     found = [t for t in map(_english_time, _EN_TIME.finditer(text)) if t and t.value <= DAY]
     found += _english_decades(text)
     spans = [(n.start, n.end) for n in found]
-    for date in _english_dates(text):
-        if not overlaps(spans, date.start, date.end):
-            found.append(date)
-            spans.append((date.start, date.end))
+    add_disjoint(found, spans, _english_dates(text))
     for m in _EN_NUMBER.finditer(text):
         if overlaps(spans, m.start(), m.end()):
             continue
