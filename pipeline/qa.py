@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from .errors import UserError
-from .han import HAN
+from .han import HAN, has_han
 from .numbers import match_numbers
 from .units import Flag, Unit
 
@@ -53,7 +53,7 @@ def check_empty(unit: Unit) -> list[Flag]:
 
 def check_identical(unit: Unit) -> list[Flag]:
     """The target repeats a Chinese source unchanged."""
-    if unit.target.strip() and unit.target.strip() == unit.source.strip() and HAN.search(
+    if unit.target.strip() and unit.target.strip() == unit.source.strip() and has_han(
         unit.source
     ):
         return [Flag("identical", "error", "target is identical to the Chinese source")]
@@ -90,7 +90,7 @@ def check_punctuation(unit: Unit) -> list[Flag]:
     target = unit.target
     problems = []
     chinese = _CHINESE_PUNCT.findall(target)
-    if chinese and HAN.search(target) is None:
+    if chinese and not has_han(target):
         problems.append(f"Chinese punctuation {''.join(dict.fromkeys(chinese))} in English")
     if target.count('"') % 2:
         problems.append('unbalanced straight quotes "')

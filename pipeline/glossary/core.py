@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import UserError
-from ..han import HAN
+from ..han import has_han
 from ..units import Term, TermMatch
 from .folding import fold_english, fold_source, fold_with_offsets
 from .formats import ParseResult, Problem, parse_glossary
@@ -53,7 +53,7 @@ def check_terms(terms: Sequence[Term]) -> ParseResult:
             what = "equals" if bad.lower() == good.lower() else "matches inside"
             result.errors.append(Problem(term.line, f"forbidden {bad!r} {what} accepted "
                                                     f"rendering {good!r}"))
-        if HAN.search(term.target):
+        if has_han(term.target):
             result.warnings.append(Problem(term.line, f"target {term.target!r} contains "
                                                       "Chinese characters"))
         result.terms.append(term)
@@ -130,7 +130,7 @@ class Glossary:
         import jieba
 
         for term in self.terms:
-            if HAN.search(term.source):
+            if has_han(term.source):
                 jieba.add_word(term.source)
         self._jieba_done = True
 
