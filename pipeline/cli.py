@@ -19,11 +19,16 @@ COMMAND_MODULES = ("run", "segment", "glossary", "tm", "score", "review", "model
 
 
 class TmpipeGroup(click.Group):
-    """Root group: turns :class:`UserError` into one line on stderr and exit 2."""
+    """Root group: turns :class:`UserError` and usage errors into one line on stderr, exit 2."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+            click.echo(f"tmpipe: error: {exc.format_message()} (see '{where} --help')",
+                       err=True)
+            ctx.exit(exc.exit_code)
         except UserError as exc:
             click.echo(f"tmpipe: error: {exc}", err=True)
             ctx.exit(exc.exit_code)

@@ -41,6 +41,27 @@ def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8
         raise
 
 
+#: Longest document id: it becomes a file name (``<doc-id>.tmx``) and part of every tuid.
+MAX_DOC_ID = 100
+_DOC_ID_BAD = frozenset('/\\:*?"<>|')
+
+
+def check_doc_id(doc_id: str) -> str | None:
+    """Why ``doc_id`` is not a plain, file-name-safe token, or None when it is."""
+    if not doc_id:
+        return "document id is empty"
+    if len(doc_id) > MAX_DOC_ID:
+        return f"document id longer than {MAX_DOC_ID} characters"
+    if doc_id.startswith(".") or doc_id.startswith("-"):
+        return f"document id {doc_id!r} starts with {doc_id[0]!r}"
+    for char in doc_id:
+        if char in _DOC_ID_BAD or char.isspace() and char != " " or not char.isprintable():
+            return f"document id {doc_id!r} holds {char!r}; use letters, digits, '-', '_' or '.'"
+    if doc_id != doc_id.strip():
+        return f"document id {doc_id!r} starts or ends with a space"
+    return None
+
+
 def _umask() -> int:
     """The process umask (read by setting and restoring it)."""
     mask = os.umask(0o022)

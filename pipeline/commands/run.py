@@ -13,6 +13,7 @@ from rich.table import Table
 
 from ..flow import BUNDLED_SOURCE, DEFAULT_GLOSSARY, DEFAULT_TM, Hooks, RunOptions, exit_code, run
 from ..units import RunResult
+from .params import FiniteFloatRange, doc_id_option
 
 _PATH = click.Path(path_type=Path, dir_okay=False)
 
@@ -40,11 +41,11 @@ _PATH = click.Path(path_type=Path, dir_okay=False)
               help="auto: repair newspaper layout; lines: every non-empty line is a paragraph.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Output folder [default: output/<doc-id>/].")
-@click.option("--doc-id", help="Document id used in tuids and file names "
+@click.option("--doc-id", callback=doc_id_option, help="Document id used in tuids and file names "
               "[default: from the source file name].")
-@click.option("--fuzzy-min", type=click.FloatRange(0, 101), default=75, show_default=True,
+@click.option("--fuzzy-min", type=FiniteFloatRange(0, 101), default=75, show_default=True,
               help="Lowest TM match %% shown and given to the engine as an example.")
-@click.option("--fill-min", type=click.FloatRange(0, 101), default=100, show_default=True,
+@click.option("--fill-min", type=FiniteFloatRange(0, 101), default=100, show_default=True,
               help="Lowest TM match %% used as the translation without MT.")
 @click.option("--batch-size", type=click.IntRange(1, 512), default=8, show_default=True,
               help="Segments per MT batch; the TM is committed after every batch.")

@@ -11,8 +11,9 @@ from rich.table import Table
 
 from ..align import DEFAULT_MIN_CONFIDENCE
 from .jsonout import emit_json, json_option, to_stdout
+from .params import FiniteFloatRange
 
-_CONFIDENCE = click.FloatRange(0.0, 1.0)
+_CONFIDENCE = FiniteFloatRange(0.0, 1.0)
 
 
 def _ref_option(help_text: str) -> Callable:
@@ -113,7 +114,7 @@ def align_command(
               help="Paired bootstrap resamples.")
 @click.option("--seed", default=12345, show_default=True, type=click.IntRange(1),
               help="Seed of the bootstrap resampling.")
-@click.option("--alpha", default=0.05, show_default=True, type=click.FloatRange(0.0, 1.0),
+@click.option("--alpha", default=0.05, show_default=True, type=FiniteFloatRange(0.0, 1.0),
               help="Significance level.")
 @click.option("--top", default=5, show_default=True, type=click.IntRange(0),
               help="How many most-changed segments to list.")

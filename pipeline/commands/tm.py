@@ -15,6 +15,7 @@ from ..errors import UserError
 from ..memory import DEFAULT_TM_PATH, STORED_ORIGINS, TranslationMemory
 from ..tmx import write_tus
 from .jsonout import emit_json, json_option, to_stdout
+from .params import FiniteFloatRange
 
 _PATH = click.Path(path_type=Path, dir_okay=False)
 _tm_option = click.option("--tm", "tm_path", type=_PATH, default=DEFAULT_TM_PATH,
@@ -91,7 +92,7 @@ def _highlight(tm_source: str, query: str) -> Text:
 @_tm_option
 @click.option("-n", "limit", type=click.IntRange(1, 100), default=5, show_default=True,
               help="Most matches shown.")
-@click.option("--fuzzy-min", type=click.FloatRange(0, 101), default=75, show_default=True,
+@click.option("--fuzzy-min", type=FiniteFloatRange(0, 101), default=75, show_default=True,
               help="Lowest fuzzy match % shown.")
 @click.option("--previous", default=None, help="Previous source segment (for 101 % matches).")
 def lookup_command(text: str, tm_path: Path, limit: int, fuzzy_min: float,

@@ -25,6 +25,9 @@ def source_key(source: str) -> str:
     return fold_source(source).strip()
 
 
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
+
+
 def check_terms(terms: Sequence[Term]) -> ParseResult:
     """Cross-row checks: duplicates, unusable forbidden forms, odd targets.
 
@@ -53,6 +56,17 @@ def check_terms(terms: Sequence[Term]) -> ParseResult:
             what = "equals" if bad.lower() == good.lower() else "matches inside"
             result.errors.append(Problem(term.line, f"forbidden {bad!r} {what} accepted "
                                                     f"rendering {good!r}"))
+        formula = [v for v in (term.source, term.target, *term.variants, *term.forbidden)
+                   if v.startswith(("=", "+", "-", "@"))]
+        if formula:
+            result.warnings.append(Problem(term.line, f"{formula[0]!r} starts with "
+                                   f"{formula[0][0]!r}: a spreadsheet would run it as a "
+                                   "formula (CSV export neutralises it with a leading ')"))
+        hidden = _ZERO_WIDTH.search(term.source + term.target)
+        if hidden:
+            result.warnings.append(Problem(term.line, f"term {term.source!r} holds the "
+                                   f"invisible character U+{ord(hidden.group()):04X}; it "
+                                   "cannot match text that lacks it"))
         if has_han(term.target):
             result.warnings.append(Problem(term.line, f"target {term.target!r} contains "
                                                       "Chinese characters"))

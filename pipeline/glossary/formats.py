@@ -87,7 +87,7 @@ def _rows(text: str, kind: str) -> Iterable[tuple[int, list[str]]]:
             if line.strip() and not line.lstrip().startswith("#"):
                 yield number, line.split("\t")
         return
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), strict=True)
     start = 1
     try:
         for row in reader:
@@ -95,7 +95,13 @@ def _rows(text: str, kind: str) -> Iterable[tuple[int, list[str]]]:
                 yield start, row
             start = reader.line_num + 1
     except csv.Error as exc:
-        yield reader.line_num, [f"\0csv error: {exc}"]
+        detail = "a quoted field is never closed" if "end of data" in str(exc) else str(exc)
+        yield start, [f"\0CSV error: {detail}"]
+
+
+def _unneutralise(cell: str) -> str:
+    """Undo :func:`neutralise_formula` on reading, so an exported CSV reads back the same."""
+    return cell[1:] if cell.startswith("'") and is_formula_like(cell[1:]) else cell
 
 
 def _split_list(cell: str) -> tuple[str, ...]:
@@ -143,7 +149,8 @@ def _row_term(cells: list[str], header: list[str], line: int,
         result.errors.append(Problem(line, f"{len(cells)} fields but the header has "
                                            f"{len(header)}"))
         return None
-    row = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
+    row = {name: _unneutralise(cells[i]) if i < len(cells) else ""
+           for i, name in enumerate(header)}
     source, target = row["source"].strip(), row["target"].strip()
     for name, value in (("source", source), ("target", target)):
         if not value:
@@ -229,6 +236,16 @@ def _entry_terms(entry: etree._Element, langs_seen: set[str]) -> list[Term]:
     return [Term(source, target, variants, forbidden, note, line) for source in sources]
 
 
+def _refuse_dtd(root: etree._Element, path: Path) -> None:
+    """A DOCTYPE with entity declarations or any entity reference is refused, as in TMX."""
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        raise UserError("TBX declares XML entities (entity expansion or external entity); "
+                        "refused", path, root.sourceline)
+    for node in root.iter(etree.Entity):
+        raise UserError(f"undefined entity {node.text} in TBX; refused", path, node.sourceline)
+
+
 def _parse_tbx(path: Path, data: bytes) -> ParseResult:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              huge_tree=False, remove_comments=True)
@@ -236,6 +253,7 @@ def _parse_tbx(path: Path, data: bytes) -> ParseResult:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise UserError(f"malformed XML: {exc.msg}", path, exc.lineno or None) from exc
+    _refuse_dtd(root, path)
     name = _local(root).lower()
     if name == "tmx":
         raise UserError("this is a TMX translation memory, not a glossary (TSV, CSV or TBX)",
@@ -260,6 +278,20 @@ def _parse_tbx(path: Path, data: bytes) -> ParseResult:
 
 
 # ----------------------------------------------------------------------------- writing
+
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(cell: str) -> bool:
+    """Whether a spreadsheet would run ``cell`` as a formula (CSV injection)."""
+    return cell.startswith(FORMULA_STARTS)
+
+
+def neutralise_formula(cell: str) -> str:
+    """Prefix a formula-like cell with an apostrophe, which spreadsheets show as text."""
+    return "'" + cell if is_formula_like(cell) else cell
+
 
 
 def format_for_output(path: Path, to: str | None) -> str:
@@ -297,7 +329,8 @@ def write_glossary(path: str | Path, terms: Sequence[Term], fmt: str) -> None:
         text = "".join("\t".join(row) + "\n" for row in rows)
     else:
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        csv.writer(buffer, lineterminator="\n").writerows(
+            [[neutralise_formula(cell) for cell in row] for row in rows])
         text = buffer.getvalue()
     with atomic_open(path, "w") as fh:
         fh.write(text)

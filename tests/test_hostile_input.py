@@ -1,0 +1,120 @@
+"""Hostile input, round two: each finding of the adversarial probe, through the CLI."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import SEED
+
+from pipeline.cli import main
+
+
+def invoke(args: list[object]) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def one_line_error(result: Result, *needles: str) -> str:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+# ----------------------------------------------------------------------------- doc-id
+
+
+@pytest.mark.parametrize("doc_id", ["../../escaped", "/some/dir/victim", "a/b", "a\\b",
+                                    ".hidden", "line\nbreak", "esc\x1b[2J", "x" * 101, ""])
+def test_doc_id_must_be_a_file_name_safe_token(tmp_path: Path, doc_id: str) -> None:
+    out = tmp_path / "jail" / "out"
+    result = invoke(["run", SEED, "--out", out, "--tm", tmp_path / "tm.sqlite",
+                     "--doc-id", doc_id, "-q"])
+    one_line_error(result, "--doc-id")
+    assert not (tmp_path / "escaped.tmx").exists()
+    assert not out.exists()
+    assert not (tmp_path / "tm.sqlite").exists()
+
+
+@pytest.mark.parametrize("option", ["--fill-min", "--fuzzy-min"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN"])
+def test_non_finite_thresholds_are_refused(tmp_path: Path, option: str, value: str) -> None:
+    result = invoke(["run", SEED, "--out", tmp_path / "out", "--tm", tmp_path / "tm.sqlite",
+                     option, value, "-q"])
+    one_line_error(result, option)
+
+
+def test_tm_lookup_refuses_nan(tmp_path: Path) -> None:
+    one_line_error(invoke(["tm", "lookup", "世界", "--tm", tmp_path / "tm.sqlite",
+                           "--fuzzy-min", "nan"]), "--fuzzy-min")
+
+
+def test_folder_where_a_file_is_expected_is_one_line(tmp_path: Path) -> None:
+    one_line_error(invoke(["run", tmp_path, "-q"]), str(tmp_path), "directory")
+
+
+# ----------------------------------------------------------------------------- glossaries
+
+TBX_ENTITY = """<?xml version="1.0"?>
+<!DOCTYPE martif [ <!ENTITY x "World Internet Conference"> ]>
+<martif type="TBX"><text><body><termEntry id="&x;">
+<langSet xml:lang="zh"><tig><term>世界互联网大会</term></tig></langSet>
+<langSet xml:lang="en"><tig><term>&x;</term></tig></langSet>
+</termEntry></body></text></martif>
+"""
+
+TBX_UNDEFINED = "\n".join(line for line in TBX_ENTITY.split("\n") if "DOCTYPE" not in line)
+
+
+@pytest.mark.parametrize("text", [TBX_ENTITY, TBX_UNDEFINED], ids=["declared", "undefined"])
+def test_tbx_entities_are_refused(tmp_path: Path, text: str) -> None:
+    tbx = tmp_path / "g.tbx"
+    tbx.write_text(text, encoding="utf-8")
+    one_line_error(invoke(["glossary", "convert", tbx, "-o", tmp_path / "g.tsv"]),
+                   str(tbx), "entit")
+    assert not (tmp_path / "g.tsv").exists()
+    result = invoke(["run", SEED, "--glossary", tbx, "--tm", tmp_path / "tm.sqlite",
+                     "--out", tmp_path / "out", "-q"])
+    one_line_error(result, str(tbx), "entit")
+
+
+FORMULAS = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)"]
+
+
+def test_csv_export_neutralises_formulas_and_reads_back(tmp_path: Path) -> None:
+    tsv = tmp_path / "g.tsv"
+    rows = ["source\ttarget\tvariants\tforbidden\tnote"]
+    rows += [f"术语{i}\t{f}\t\t\t{f}" for i, f in enumerate(FORMULAS)]
+    tsv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    validated = invoke(["glossary", "validate", tsv])
+    assert validated.exit_code == 0, validated.output
+    assert validated.output.count("formula") >= len(FORMULAS)
+    out = tmp_path / "g.csv"
+    assert invoke(["glossary", "convert", tsv, "-o", out]).exit_code == 0
+    cells = [cell for row in csv.reader(out.open(encoding="utf-8")) for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    back = tmp_path / "back.tsv"
+    assert invoke(["glossary", "convert", out, "-o", back]).exit_code == 0
+    assert back.read_text(encoding="utf-8") == tsv.read_text(encoding="utf-8")
+
+
+def test_unclosed_csv_quote_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "g.csv"
+    bad.write_text('source,target\n世界互联网大会,"World Internet Conference\n乌镇,Wuzhen\n',
+                   encoding="utf-8")
+    result = invoke(["glossary", "validate", bad])
+    assert result.exit_code == 2, result.output
+    assert "never closed" in result.output
+    assert "empty target" not in result.output
+
+
+def test_zero_width_character_in_a_term_is_warned(tmp_path: Path) -> None:
+    tsv = tmp_path / "g.tsv"
+    tsv.write_text("source\ttarget\n乌\u200b镇\tWuzhen\n", encoding="utf-8")
+    result = invoke(["glossary", "validate", tsv])
+    assert "U+200B" in result.output, result.output
