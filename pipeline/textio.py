@@ -5,7 +5,9 @@ from __future__ import annotations
 import codecs
 import functools
 import logging
+import os
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -27,6 +29,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: Longest line :func:`read_text` accepts. A line is a paragraph; a longer one means a
 #: file without line breaks, which would make the segmenter and the memory crawl.
 MAX_LINE_CHARS = 500_000
+#: Largest text file read whole (bytes); ``TMPIPE_MAX_INPUT_MB`` raises or lowers it.
+MAX_INPUT_BYTES = 100 * 1024 * 1024
 #: Share of Chinese characters in traditional form above which a text counts as traditional.
 TRADITIONAL_MIN = 0.05
 _SAMPLE_CHARS = 20_000
@@ -168,6 +172,41 @@ def open_user_file(path: str | Path, what: str = "file") -> BinaryIO:
         raise UserError(f"cannot read {what}: {exc.strerror or exc}", path) from exc
 
 
+def input_limit() -> int:
+    """The byte cap for one text input: ``TMPIPE_MAX_INPUT_MB`` or :data:`MAX_INPUT_BYTES`."""
+    value = os.environ.get("TMPIPE_MAX_INPUT_MB", "")
+    try:
+        return int(float(value) * 1024 * 1024) if value else MAX_INPUT_BYTES
+    except ValueError:
+        return MAX_INPUT_BYTES
+
+
+def read_user_bytes(path: str | Path, what: str = "file", limit: int | None = None) -> bytes:
+    """The bytes of a user's file, at most ``limit``; larger inputs are refused, not read.
+
+    Regular files are checked by size first; pipes and devices (``/dev/stdin``, a FIFO,
+    ``/dev/zero``) are read as a stream and refused once past the cap.
+    """
+    limit = input_limit() if limit is None else limit
+    with open_user_file(path, what) as fh:
+        try:
+            size = os.fstat(fh.fileno()).st_size if stat.S_ISREG(
+                os.fstat(fh.fileno()).st_mode) else None
+            if size is not None and size > limit:
+                raise UserError(_too_large(what, limit), path)
+            data = fh.read(limit + 1)
+        except OSError as exc:
+            raise UserError(f"cannot read {what}: {exc.strerror or exc}", path) from exc
+    if len(data) > limit:
+        raise UserError(_too_large(what, limit), path)
+    return data
+
+
+def _too_large(what: str, limit: int) -> str:
+    return (f"{what} is larger than {limit / 1024 / 1024:g} MB; split it, or raise the cap "
+            "with TMPIPE_MAX_INPUT_MB")
+
+
 def read_text(path: str | Path, *, what: str = "file", max_line: int = MAX_LINE_CHARS) -> str:
     """Read a user's text file, refusing missing, empty, binary or undecodable files.
 
@@ -175,8 +214,7 @@ def read_text(path: str | Path, *, what: str = "file", max_line: int = MAX_LINE_
     text is traditional Chinese.
     """
     path = Path(path)
-    with open_user_file(path, what) as fh:
-        data = fh.read()
+    data = read_user_bytes(path, what)
     text, _ = decode_bytes(data, path)
     del data
     if not text.strip():

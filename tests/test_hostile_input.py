@@ -118,3 +118,27 @@ def test_zero_width_character_in_a_term_is_warned(tmp_path: Path) -> None:
     tsv.write_text("source\ttarget\n乌\u200b镇\tWuzhen\n", encoding="utf-8")
     result = invoke(["glossary", "validate", tsv])
     assert "U+200B" in result.output, result.output
+
+
+# ----------------------------------------------------------------------------- bounded readers
+
+
+@pytest.mark.parametrize("args", [["segment", "/dev/zero"], ["glossary", "validate", "/dev/zero"],
+                                  ["segment", "/dev/urandom"]])
+def test_endless_inputs_are_refused_at_the_cap(args: list[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    if not Path(args[-1]).exists():
+        pytest.skip(f"{args[-1]} is not on this system")
+    monkeypatch.setenv("TMPIPE_MAX_INPUT_MB", "1")
+    result = invoke(args)
+    assert result.exit_code == 2, result.output
+    assert "larger than 1 MB" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_large_regular_file_is_refused_before_reading(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    big = tmp_path / "big.txt"
+    big.write_text("世界互联网大会。\n" * 100_000, encoding="utf-8")
+    monkeypatch.setenv("TMPIPE_MAX_INPUT_MB", "1")
+    one_line_error(invoke(["segment", big]), str(big), "TMPIPE_MAX_INPUT_MB")

@@ -17,7 +17,7 @@ from lxml import etree
 
 from ..errors import UserError
 from ..fsutil import atomic_open
-from ..textio import decode_bytes, open_user_file
+from ..textio import decode_bytes, read_user_bytes
 from ..units import Term
 
 COLUMNS = ("source", "target", "variants", "forbidden", "note")
@@ -67,8 +67,7 @@ def parse_glossary(path: str | Path) -> ParseResult:
     empty, not a glossary such as a TMX, not decodable); row-level trouble is returned.
     """
     path = Path(path)
-    with open_user_file(path, "glossary") as fh:
-        data = fh.read()
+    data = read_user_bytes(path, "glossary")
     if not data.strip(b"\xef\xbb\xbf \t\r\n"):
         raise UserError("glossary is empty", path)
     kind = detect_format(path, data)
