@@ -24,9 +24,12 @@ good bridge push it towards 1, conflicting evidence towards 0.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import logging
 import math
 import re
+import sys
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,6 +49,11 @@ _W_SIM = 12.0
 _SIM_MARGIN = 0.1  # Dice above the median (unrelated) pair needed for positive evidence
 _W_ANCHOR = 4.0
 _MAX_CELLS = 60_000  # full DP below this many cells, else a band around the diagonal
+_MAX_BAND_CELLS = 400_000  # the band narrows so that a DP never holds more cells
+_MAX_PLACEMENT_PAIRS = 250_000  # paragraph pairs scored exhaustively; above, by index
+_RARE = 20  # an anchor or word held by more source paragraphs does not nominate any
+_MAX_CANDIDATES = 30  # source paragraphs nominated by shared rare keys, per reference one
+_WINDOW = 3  # and those this close to the expected place
 
 _MONTHS = {
     m: i
@@ -197,15 +205,23 @@ def _grams(text: str) -> frozenset[str]:
     """Character trigrams of each word plus content words (lowercased)."""
     grams: set[str] = set()
     for word in _WORD.findall(_normalise(text).lower()):
-        if word not in _STOP:
-            grams.add(" " + word)
-        padded = f"_{word}_"
-        grams.update(padded[k : k + 3] for k in range(len(padded) - 2))
+        grams.update(_word_grams(word))
     return frozenset(grams)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _word_grams(word: str) -> tuple[str, ...]:
+    """One word's trigrams (and the word itself unless a stop word), interned: a corpus
+    repeats its words, so the grams of many sentences share the same strings."""
+    padded = f"_{word}_"
+    grams = [padded[k : k + 3] for k in range(len(padded) - 2)]
+    if word not in _STOP:
+        grams.append(" " + word)
+    return tuple(sys.intern(g) for g in grams)
+
+
 def _length(text: str) -> int:
-    return sum(1 for ch in text if not ch.isspace())
+    return len("".join(text.split()))
 
 
 @dataclass
@@ -273,18 +289,19 @@ def _source_items(units: Sequence[Unit], vocabulary: set[str]) -> list[_Item]:
 
 
 def _reference_items(
-    sentences: Sequence[ReferenceSentence], vocabulary: set[str], terms: set[str]
+    sentences: Sequence[ReferenceSentence], vocabulary: set[str], terms: set[str],
+    with_grams: bool = True,
 ) -> list[_Item]:
     items = []
     previous = None
     for sentence in sentences:
         lower = sentence.text.lower()
         anchors = number_anchors(sentence.text) | (latin_tokens(sentence.text) & vocabulary)
-        anchors |= {"g:" + t for t in terms if _contains_term(lower, t)}
+        anchors |= {"g:" + t for t in terms if t in lower and _contains_term(lower, t)}
         items.append(
             _Item(
                 _length(sentence.text),
-                _grams(sentence.text),
+                _grams(sentence.text) if with_grams else frozenset(),
                 frozenset(anchors),
                 sentence.paragraph,
                 sentence.paragraph != previous,
@@ -371,46 +388,135 @@ class _Bead:
 
 
 def _align_dp(src: Sequence[_Item], ref: Sequence[_Item], model: _Model) -> list[_Bead]:
-    """Monotonic DP over beads; returns the best path, in order."""
+    """Monotonic DP over beads; returns the best path, in order.
+
+    Small problems search every cell; larger ones a band around the diagonal, stored row
+    by row, narrowed so that no more than :data:`_MAX_BAND_CELLS` cells are held.
+    """
     n, m = len(src), len(ref)
     s_spans, r_spans = _spans(src), _spans(ref)
-    band = None
+    band = max(n, m) + 3
     if n * m > _MAX_CELLS:
         band = abs(n - m) + max(15, max(n, m) // 10)
+        band = max(4, min(band, _MAX_BAND_CELLS // (2 * (n + 1))))
+    rows = [_band_row(i, n, m, band) for i in range(n + 1)]
     neg = -math.inf
-    best = [[neg] * (m + 1) for _ in range(n + 1)]
-    back: list[list[tuple[int, int, float] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
-    best[0][0] = 0.0
+    best = [[neg] * (hi - lo) for lo, hi in rows]
+    back: list[list[tuple[int, int, float] | None]] = [[None] * (hi - lo) for lo, hi in rows]
+    best[0][0 - rows[0][0]] = 0.0
+
+    def score_at(i: int, j: int) -> float:
+        lo, hi = rows[i]
+        return best[i][j - lo] if lo <= j < hi else neg
+
     for i in range(n + 1):
-        for j in range(m + 1):
-            if band is not None and abs(i * m / max(n, 1) - j) > band:
-                continue
+        lo, hi = rows[i]
+        for j in range(lo, hi):
             if i == 0 and j == 0:
                 continue
             for di, dj in _BEADS:
                 pi, pj = i - di, j - dj
-                if pi < 0 or pj < 0 or best[pi][pj] == neg:
+                if pi < 0 or pj < 0:
+                    continue
+                before = score_at(pi, pj)
+                if before == neg:
                     continue
                 if di == 0 or dj == 0:
                     evidence = 0.0
-                    score = best[pi][pj] + _SKIP
+                    score = before + _SKIP
                 else:
                     evidence = model.evidence(s_spans[(pi, i)], r_spans[(pj, j)])
-                    score = best[pi][pj] + _PRIOR[(di, dj)] + evidence
-                if score > best[i][j]:
-                    best[i][j] = score
-                    back[i][j] = (di, dj, evidence)
+                    score = before + _PRIOR[(di, dj)] + evidence
+                if score > best[i][j - lo]:
+                    best[i][j - lo] = score
+                    back[i][j - lo] = (di, dj, evidence)
     beads: list[_Bead] = []
     i, j = n, m
     while i or j:
-        step = back[i][j]
-        if step is None:  # outside the band: should not happen, fall back to skips
+        step = back[i][j - rows[i][0]]
+        if step is None:  # the band always holds both corners and a path between them
             raise RuntimeError("alignment band too narrow")
         di, dj, evidence = step
         beads.append(_Bead((i - di, i), (j - dj, j), evidence))
         i, j = i - di, j - dj
     beads.reverse()
     return beads
+
+
+def _band_row(i: int, n: int, m: int, band: int) -> tuple[int, int]:
+    """Columns ``[lo, hi)`` of row ``i`` within ``band`` of the diagonal, corners included."""
+    centre = i * m / max(n, 1)
+    lo = max(0, math.ceil(centre - band))
+    hi = min(m + 1, math.floor(centre + band) + 1)
+    if i == 0:
+        lo = 0
+    if i == n:
+        hi = m + 1
+    return lo, max(hi, lo + 1)
+
+
+def _align_anchored(src: Sequence[_Item], ref: Sequence[_Item], model: _Model) -> list[_Bead]:
+    """:func:`_align_dp` for small problems; large ones are cut at sure 1-1 links (a rare
+    shared anchor or word, well ahead of the runner-up, in order) and each piece between
+    two cuts is aligned on its own, so the work grows with the pieces, not with n × m."""
+    if len(src) * len(ref) <= _MAX_CELLS:
+        return _align_dp(src, ref, model)
+    cuts = _sure_links(src, ref, model)
+    beads: list[_Bead] = []
+    start_i = start_j = 0
+    for i, j in [*cuts, (len(src), len(ref))]:
+        if i > start_i or j > start_j:
+            for bead in _align_dp(src[start_i:i], ref[start_j:j], model):
+                beads.append(_Bead((bead.src[0] + start_i, bead.src[1] + start_i),
+                                   (bead.ref[0] + start_j, bead.ref[1] + start_j),
+                                   bead.evidence))
+        start_i, start_j = i, j
+    return beads
+
+
+def _sure_links(src: Sequence[_Item], ref: Sequence[_Item], model: _Model) -> list[tuple[int, int]]:
+    """Cut points ``(i, j)``: source item i and reference item j start a sure 1-1 link (a
+    rare shared anchor, clearly ahead of the runner-up); the longest chain of such links
+    in order on both sides, so a wrong one out of order is dropped."""
+    index = _Candidates(src, model.bridge)
+    df: dict[str, int] = {}
+    for item in src:
+        for anchor in item.anchors:
+            df[anchor] = df.get(anchor, 0) + 1
+    pairs: list[tuple[int, int]] = []
+    for j, item in enumerate(ref):
+        expected = round(j * len(src) / max(1, len(ref)))
+        scored = sorted(
+            ((model.sim_term(src[i].grams, item.grams)
+              + sum(1.0 / df[x] for x in src[i].anchors & item.anchors), i)
+             for i in index.near(item, expected)),
+            reverse=True,
+        )
+        if scored and scored[0][0] >= 1.0 and scored[0][0] - (
+                scored[1][0] if len(scored) > 1 else 0.0) >= 0.75:
+            pairs.append((scored[0][1], j))
+    return [p for p in _longest_chain(pairs) if p[0] > 0 and p[1] > 0]
+
+
+def _longest_chain(pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest subsequence of ``pairs`` (sorted by j) strictly increasing in i."""
+    tails: list[int] = []  # smallest i ending a chain of each length
+    tail_at: list[int] = []
+    parent: list[int] = []
+    for k, (i, _) in enumerate(pairs):
+        pos = bisect.bisect_left(tails, i)
+        if pos == len(tails):
+            tails.append(i)
+            tail_at.append(k)
+        else:
+            tails[pos], tail_at[pos] = i, k
+        parent.append(tail_at[pos - 1] if pos else -1)
+    chain: list[tuple[int, int]] = []
+    k = tail_at[-1] if tail_at else -1
+    while k >= 0:
+        chain.append(pairs[k])
+        k = parent[k]
+    return chain[::-1]
 
 
 # --------------------------------------------------------------------------- paragraphs
@@ -445,7 +551,9 @@ def _paragraph_order(src: Sequence[_Item], ref: Sequence[_Item], model: _Model) 
     length never places a paragraph. Strong placements (score >= 2, margin >= 1.5) are
     taken; weak ones (>= 1, margin >= 1) only near a strong placement of a neighbour.
     Unplaced paragraphs follow their predecessor, so moved blocks move together, and a
-    reference already in source order stays as it is.
+    reference already in source order stays as it is. Long documents score only the
+    source paragraphs that share a rare anchor or word with the reference paragraph, or
+    sit near its expected place (:class:`_Candidates`), so the work stays near-linear.
     """
     src_groups = [_merge(src, g) for g in _group(src)]
     ref_groups = _group(ref)
@@ -453,17 +561,21 @@ def _paragraph_order(src: Sequence[_Item], ref: Sequence[_Item], model: _Model) 
     for group in src_groups:
         for anchor in group.anchors:
             df[anchor] = df.get(anchor, 0) + 1
+    exhaustive = len(src_groups) * len(ref_groups) <= _MAX_PLACEMENT_PAIRS
+    candidates_of = None if exhaustive else _Candidates(src_groups, model.bridge)
     candidates = []  # (score, margin, source paragraph) per reference paragraph
-    for idx in ref_groups:
+    for b, idx in enumerate(ref_groups):
         span = _merge(ref, idx)
+        near = range(len(src_groups)) if candidates_of is None else candidates_of.near(
+            span, round(b * len(src_groups) / max(1, len(ref_groups))))
         scored = sorted(
             (
                 (
-                    model.sim_term(s.grams, span.grams)
-                    + sum(1.0 / df[x] for x in s.anchors & span.anchors),
+                    model.sim_term(src_groups[a].grams, span.grams)
+                    + sum(1.0 / df[x] for x in src_groups[a].anchors & span.anchors),
                     a,
                 )
-                for a, s in enumerate(src_groups)
+                for a in near
             ),
             reverse=True,
         )
@@ -471,29 +583,70 @@ def _paragraph_order(src: Sequence[_Item], ref: Sequence[_Item], model: _Model) 
         second = scored[1][0] if len(scored) > 1 else 0.0
         candidates.append((top, top - second, where))
     strong = {b: c[2] for b, c in enumerate(candidates) if c[0] >= 2.0 and c[1] >= 1.5}
+    neighbours = _StrongNeighbours(strong)
     positions: list[float] = []
     for b, (top, margin, where) in enumerate(candidates):
         previous = positions[-1] if positions else -1.0
         if b in strong:
             positions.append(float(where))
-        elif top >= 1.0 and margin >= 1.0 and _weak_fits(b, where, previous, strong):
+        elif top >= 1.0 and margin >= 1.0 and neighbours.weak_fits(b, where, previous):
             positions.append(float(where))
         else:
             positions.append(previous + 1e-6)
     order = sorted(range(len(ref_groups)), key=lambda b: (positions[b], b))
     if order != list(range(len(ref_groups))):
-        log.info("reference paragraphs reordered to follow the source: %s", order)
+        log.info("reference paragraphs reordered to follow the source: %s", order[:50])
     return [ref_groups[b] for b in order]
 
 
-def _weak_fits(b: int, where: int, previous: float, strong: dict[int, int]) -> bool:
-    """A weak placement must keep the order between its neighbours and sit within three
-    paragraphs of a neighbouring strong placement."""
-    before = [strong[k] for k in strong if k < b][-1:]
-    after = [strong[k] for k in sorted(strong) if k > b][:1]
-    upper = after[0] if after else math.inf
-    near = any(abs(where - a) <= 3 for a in before + after)
-    return previous < where < upper and near
+class _Candidates:
+    """Source paragraphs worth scoring for a reference paragraph, found through an index.
+
+    A paragraph qualifies when it shares an anchor or a bridge word-gram held by at most
+    :data:`_RARE` source paragraphs (the best :data:`_MAX_CANDIDATES` by how many they
+    share), or lies within :data:`_WINDOW` paragraphs of the expected place.
+    """
+
+    def __init__(self, groups: Sequence[_Span] | Sequence[_Item], bridge: bool):
+        self.count = len(groups)
+        index: dict[str, list[int]] = {}
+        for a, group in enumerate(groups):
+            keys = group.anchors | (group.grams if bridge else frozenset())
+            for key in keys:
+                holders = index.setdefault(key, [])
+                if len(holders) <= _RARE:
+                    holders.append(a)
+        self.index = {k: v for k, v in index.items() if len(v) <= _RARE}
+        self.bridge = bridge
+
+    def near(self, span: _Span | _Item, expected: int) -> list[int]:
+        shared: dict[int, int] = {}
+        keys = span.anchors | (span.grams if self.bridge else frozenset())
+        for key in keys:
+            for a in self.index.get(key, ()):
+                shared[a] = shared.get(a, 0) + 1
+        best = sorted(shared, key=lambda a: (-shared[a], a))[:_MAX_CANDIDATES]
+        window = range(max(0, expected - _WINDOW), min(self.count, expected + _WINDOW + 1))
+        return sorted(set(best).union(window))
+
+
+class _StrongNeighbours:
+    """The strong placements before and after each reference paragraph, found by bisection."""
+
+    def __init__(self, strong: dict[int, int]):
+        self.keys = sorted(strong)
+        self.strong = strong
+
+    def weak_fits(self, b: int, where: int, previous: float) -> bool:
+        """A weak placement must keep the order between its neighbours and sit within
+        three paragraphs of a neighbouring strong placement."""
+        k = bisect.bisect_left(self.keys, b)
+        before = [self.strong[self.keys[k - 1]]] if k > 0 else []
+        after_k = k + 1 if k < len(self.keys) and self.keys[k] == b else k
+        after = [self.strong[self.keys[after_k]]] if after_k < len(self.keys) else []
+        upper = after[0] if after else math.inf
+        near = any(abs(where - a) <= 3 for a in before + after)
+        return previous < where < upper and near
 
 
 # --------------------------------------------------------------------------- public
@@ -522,10 +675,11 @@ def align_reference(
         return []
     vocabulary = set().union(*(latin_tokens(u.source) for u in work))
     terms = {m.term.target.lower() for u in work for m in u.terms}
+    bridge = any(u.target.strip() for u in work)
     src = _source_items(work, vocabulary)
-    ref = _reference_items(sentences, vocabulary, terms)
+    ref = _reference_items(sentences, vocabulary, terms, with_grams=bridge)
     ratio = sum(r.length for r in ref) / max(1, sum(s.length for s in src))
-    model = _Model(ratio=ratio, bridge=any(u.target.strip() for u in work))
+    model = _Model(ratio=ratio, bridge=bridge)
     if model.bridge:
         # Unrelated pairs sit at the median; a bridge showing no more than that counts against.
         model.sim_base = _estimate_sim_base(src, ref) + _SIM_MARGIN
@@ -540,7 +694,7 @@ def align_reference(
         links = _align_by_paragraph(pairs, src, ref, model)
     else:
         order = [k for g in ref_groups for k in g]
-        beads = _align_dp(src, [ref[k] for k in order], model)
+        beads = _align_anchored(src, [ref[k] for k in order], model)
         links = [
             _link(b.src, [order[k] for k in range(*b.ref)], b.evidence, "sentence") for b in beads
         ]
