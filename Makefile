@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_check.py
 	$(BIN)/python bench/bench_tm.py
 	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_align.py
 	$(BIN)/python bench/bench_e2e.py
 
 fuzz: $(STAMP)
