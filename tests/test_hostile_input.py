@@ -142,3 +142,22 @@ def test_large_regular_file_is_refused_before_reading(tmp_path: Path,
     big.write_text("世界互联网大会。\n" * 100_000, encoding="utf-8")
     monkeypatch.setenv("TMPIPE_MAX_INPUT_MB", "1")
     one_line_error(invoke(["segment", big]), str(big), "TMPIPE_MAX_INPUT_MB")
+
+
+def test_convert_error_names_the_input_line(tmp_path: Path) -> None:
+    bad = tmp_path / "g.csv"
+    bad.write_text('source,target\n世界,"World\tWide"\n', encoding="utf-8")
+    out = tmp_path / "g.tsv"
+    one_line_error(invoke(["glossary", "convert", bad, "-o", out]), f"{bad}:2:", str(out))
+    assert not out.exists()
+
+
+def test_check_refuses_a_tmx_without_chinese_english_units(tmp_path: Path) -> None:
+    tmx = tmp_path / "fr.tmx"
+    tmx.write_text(
+        '<?xml version="1.0"?><tmx version="1.4"><header srclang="de" datatype="plaintext" '
+        'segtype="sentence" adminlang="en" o-tmf="t" creationtool="t" creationtoolversion="1"/>'
+        '<body><tu><tuv xml:lang="de"><seg>Hallo</seg></tuv><tuv xml:lang="fr"><seg>Bonjour'
+        '</seg></tuv></tu></body></tmx>', encoding="utf-8")
+    one_line_error(invoke(["check", tmx, "--glossary", "glossary/wic.tsv"]), str(tmx),
+                   "nothing to check")

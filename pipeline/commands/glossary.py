@@ -56,7 +56,7 @@ def convert_command(source: Path, output: Path, to: str | None) -> None:
     """Convert a glossary between TSV, CSV and TBX."""
     fmt = format_for_output(output, to)
     glossary = load_glossary(source)
-    write_glossary(output, glossary.terms, fmt)
+    write_glossary(output, glossary.terms, fmt, source=source)
     click.echo(f"wrote {len(glossary.terms)} terms to {output} ({fmt})")
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from ..errors import UserError
 from ..fsutil import atomic_open
 from ..normalize import normalize_key
 from .core import Glossary
@@ -104,6 +105,7 @@ def check_tmx(paths: Sequence[Path], glossary: Glossary,
     units: list[UnitResult] = []
     scanned = 0
     for path in paths:
+        before = scanned
         for tuid, line, zh, en in _zh_en_pairs(path):
             scanned += 1
             matches = glossary.match(zh)
@@ -115,6 +117,9 @@ def check_tmx(paths: Sequence[Path], glossary: Glossary,
                 bucket = unit.known if _violation_key(violation) in old else unit.violations
                 bucket.append(violation)
             units.append(unit)
+        if scanned == before:
+            raise UserError("no unit with both a Chinese (zh*) and an English (en*) variant: "
+                            "nothing to check", path)
     return CheckResult(units, scanned, baseline is not None)
 
 

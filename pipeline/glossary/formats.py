@@ -306,8 +306,13 @@ def format_for_output(path: Path, to: str | None) -> str:
                     "tsv, csv or tbx", path)
 
 
-def write_glossary(path: str | Path, terms: Sequence[Term], fmt: str) -> None:
-    """Write ``terms`` to ``path`` atomically as ``fmt`` (tsv, csv or tbx)."""
+def write_glossary(path: str | Path, terms: Sequence[Term], fmt: str,
+                   source: str | Path | None = None) -> None:
+    """Write ``terms`` to ``path`` atomically as ``fmt`` (tsv, csv or tbx).
+
+    A term that cannot be written is named at its line in ``source`` (the file it was
+    read from) when given, else by the output file alone.
+    """
     path = Path(path)
     if fmt == "tbx":
         with atomic_open(path, "wb", encoding=None) as fh:
@@ -317,8 +322,9 @@ def write_glossary(path: str | Path, terms: Sequence[Term], fmt: str) -> None:
         for term in terms:
             for value in (term.source, term.target, *term.variants, *term.forbidden):
                 if "\t" in value or "\n" in value or "|" in value:
+                    where = (source, term.line or None) if source else (path, None)
                     raise UserError(f"term {value!r} holds a tab, newline or '|' and cannot "
-                                    "be written as TSV", path, term.line or None)
+                                    f"be written as TSV to {path}", *where)
     rows = [list(COLUMNS)] + [
         [term.source, term.target, "|".join(term.variants), "|".join(term.forbidden),
          _SPACE.sub(" ", term.note).strip()]
