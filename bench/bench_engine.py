@@ -25,7 +25,12 @@ sys.path.insert(0, str(REPO))
 
 from pipeline.engines import modelstore  # noqa: E402
 from pipeline.engines.cleaning import cjk_words  # noqa: E402
-from pipeline.engines.llm import LlmEngine, XllamaBackend, default_threads  # noqa: E402
+from pipeline.engines.llm import (  # noqa: E402
+    LlmEngine,
+    LlmSettings,
+    XllamaBackend,
+    default_threads,
+)
 from pipeline.units import MTRequest, Term  # noqa: E402
 
 SEED = REPO / "segments" / "zjrb-2023-11-07" / "source.zh.txt"
@@ -39,7 +44,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "prefix+context": {"cache_prompt": True, "context": True},
     "prefix+context-noretry": {"cache_prompt": True, "context": True, "max_retries": 0},
     "prefix-tokens1.5": {"cache_prompt": True, "context": False, "max_tokens_ratio": 1.5},
-    # the default engine with the required renderings written into the source (issue 9)
+    # the default engine with the required renderings written into the source
     "inline": {"inline_terms": True, "term_lines": False},
     # n-gram speculation (llama.cpp drafts from n-grams already seen; no draft model)
     "ngram-simple": {"speculative": "ngram-simple"},
@@ -82,7 +87,8 @@ def match_terms(requests: list[MTRequest]) -> list[list[Term]]:
 def run_variant(name: str, backend: XllamaBackend, requests: list[MTRequest],
                 seg_terms: list[list[Term]], threads: int) -> dict[str, Any]:
     options = {k: v for k, v in VARIANTS[name].items() if k != "speculative"}
-    engine = LlmEngine(complete=backend, threads=threads, show_progress=False, **options)
+    engine = LlmEngine(settings=LlmSettings(threads=threads, **options), complete=backend,
+                       show_progress=False)
     start = time.perf_counter()
     outputs = engine.translate_batch(requests, seg_terms)
     wall = time.perf_counter() - start

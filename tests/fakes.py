@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
-from pipeline.engines.base import Engine, Progress
-from pipeline.units import MTRequest, Term, Translation
+from pipeline.engines.base import Engine, EngineOutput
+from pipeline.units import MTRequest, Term
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?%?")
 
@@ -33,47 +33,36 @@ class FakeEngine(Engine):
     def available(cls) -> str | None:
         return None
 
-    def translate_batch(
-        self,
-        segments: Sequence[MTRequest],
-        terms: Sequence[Sequence[Term]],
-        progress: Progress | None = None,
-    ) -> list[Translation]:
+    def _translate(
+        self, segments: Sequence[MTRequest], terms: Sequence[Sequence[Term]]
+    ) -> Iterator[tuple[int, EngineOutput]]:
         self.calls.append(list(segments))
-        out = []
-        for request, seg_terms in zip(segments, terms, strict=True):
-            words = ["This", "sentence", "has", str(len(request.source)), "characters"]
-            words += _NUMBER.findall(request.source)
-            if seg_terms and (request.hint or not self.drop_terms_first):
-                words += ["about"] + [t.target for t in seg_terms]
-            text = " ".join(words) + "."
-            if self.echo and request.previous and not request.hint and self.last_text:
-                text = self.last_text
+        for i, (request, seg_terms) in enumerate(zip(segments, terms, strict=True)):
+            text = self.answer(request, seg_terms)
             self.last_text = text
-            out.append(Translation(text=text, engine=self.name, model=self.model,
-                                   model_sha256=self.model_sha256, raw=text))
-            if progress:
-                progress(1)
-        return out
+            yield i, EngineOutput(text=text, raw=text)
+
+    def answer(self, request: MTRequest, terms: Sequence[Term]) -> str:
+        """The fake's text for one request."""
+        words = ["This", "sentence", "has", str(len(request.source)), "characters"]
+        words += _NUMBER.findall(request.source)
+        if terms and (request.hint or not self.drop_terms_first):
+            words += ["about"] + [t.target for t in terms]
+        text = " ".join(words) + "."
+        if self.echo and request.previous and not request.hint and self.last_text:
+            text = self.last_text
+        return text
 
     def close(self) -> None:
         self.closed = True
 
 
 class ScriptedEngine(FakeEngine):
-    """A :class:`FakeEngine` whose text for each request is ``answer(request)``."""
+    """A :class:`FakeEngine` whose text for each request is ``script(request)``."""
 
-    def __init__(self, answer: Callable[[MTRequest], str], **options: object):
+    def __init__(self, script: Callable[[MTRequest], str], **options: object):
         super().__init__(**options)
-        self.answer = answer
+        self.script = script
 
-    def translate_batch(
-        self,
-        segments: Sequence[MTRequest],
-        terms: Sequence[Sequence[Term]],
-        progress: Progress | None = None,
-    ) -> list[Translation]:
-        out = super().translate_batch(segments, terms, progress)
-        for request, translation in zip(segments, out, strict=True):
-            translation.text = translation.raw = self.answer(request)
-        return out
+    def answer(self, request: MTRequest, terms: Sequence[Term]) -> str:
+        return self.script(request)

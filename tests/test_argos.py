@@ -14,7 +14,7 @@ import pytest
 from argos_fixture import PACKAGE_NAME, argos_package_file  # noqa: F401
 
 from pipeline.engines import argos_packages as ap
-from pipeline.engines.argos import ArgosEngine
+from pipeline.engines.argos import ArgosEngine, ArgosSettings
 from pipeline.engines.base import ENGINES
 from pipeline.errors import UserError
 from pipeline.units import MTRequest, Term
@@ -46,7 +46,7 @@ def packages(
 
 @pytest.fixture(scope="module")
 def engine(packages: Path) -> Iterator[ArgosEngine]:
-    with ArgosEngine(beam_size=2, batch_size=2, threads=1) as loaded:
+    with ArgosEngine(settings=ArgosSettings(beam_size=2, batch_size=2, threads=1)) as loaded:
         yield loaded
 
 
@@ -98,7 +98,7 @@ class EchoTranslator:
 
 
 def test_batches_sorted_by_length_results_in_input_order(packages: Path) -> None:
-    engine = ArgosEngine(batch_size=2, threads=1)
+    engine = ArgosEngine(settings=ArgosSettings(batch_size=2, threads=1))
     echo = EchoTranslator()
     engine.translator = echo
     results = engine.translate_batch([MTRequest(s) for s in SOURCES], TERMS)
@@ -115,8 +115,8 @@ def test_batches_sorted_by_length_results_in_input_order(packages: Path) -> None
 
 
 def test_package_option_accepts_name_or_folder(packages: Path) -> None:
-    by_name = ArgosEngine(package=PACKAGE_NAME, threads=1)
-    by_path = ArgosEngine(package=packages / PACKAGE_NAME, threads=1)
+    by_name = ArgosEngine(package=PACKAGE_NAME, settings=ArgosSettings(threads=1))
+    by_path = ArgosEngine(package=packages / PACKAGE_NAME, settings=ArgosSettings(threads=1))
     assert by_name.model == by_path.model == f"{PACKAGE_NAME}@0.1"
     with pytest.raises(UserError, match="no argos package"):
         ArgosEngine(package="translate-xx_yy")
@@ -143,7 +143,7 @@ def test_refuses_wrong_pair_and_corrupt_model(packages: Path, tmp_path: Path) ->
 
 def test_rejects_bad_batch_options(packages: Path) -> None:
     with pytest.raises(UserError):
-        ArgosEngine(beam_size=0)
-    engine = ArgosEngine(threads=1)
+        ArgosEngine(settings=ArgosSettings(beam_size=0))
+    engine = ArgosEngine(settings=ArgosSettings(threads=1))
     with pytest.raises(ValueError):
         engine.translate_batch([MTRequest("你好")], [])

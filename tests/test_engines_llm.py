@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pipeline.engines import llm
-from pipeline.engines.llm import Completion, LlmEngine
+from pipeline.engines.llm import Completion, LlmEngine, LlmSettings
 from pipeline.errors import UserError
 from pipeline.units import MTRequest, Term
 
@@ -38,7 +38,7 @@ class FakeModel:
 
 def engine(reply: Callable[..., str | Completion], **options: Any) -> tuple[LlmEngine, FakeModel]:
     fake = FakeModel(reply)
-    return LlmEngine(complete=fake, show_progress=False, **options), fake
+    return LlmEngine(settings=LlmSettings(**options), complete=fake, show_progress=False), fake
 
 
 def test_translates_batch_with_progress_and_provenance() -> None:
@@ -118,8 +118,8 @@ def test_runaway_then_good_answer() -> None:
 
 
 def test_numbers_rewritten_in_one_place(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(llm, "rewrite_numbers",
-                        lambda text, dates=True: text.replace("2万多", "more than 20,000"))
+    monkeypatch.setattr(llm, "rewrite_for_mt",
+                        lambda text: text.replace("2万多", "more than 20,000"))
     eng, fake = engine(lambda m, n: "More than 20,000 people came.")
     [t] = eng.translate_batch([MTRequest("来了2万多人。")], [[]])
     assert "来了more than 20,000人。" in fake.calls[0][0][-1]["content"]
@@ -222,8 +222,8 @@ def test_create_engine_explicit_and_errors(monkeypatch: pytest.MonkeyPatch) -> N
 
     fake = FakeModel(lambda m, n: "Hello.")
     eng = engines.create_engine("llm", complete=fake, context=False, threads=None)
-    assert isinstance(eng, LlmEngine) and eng.options.context is False
-    assert eng.threads >= 1
+    assert isinstance(eng, LlmEngine) and eng.settings.context is False
+    assert eng.settings.threads >= 1 and eng.prompt_options.context is False
     with pytest.raises(UserError, match="unknown engine 'nope'"):
         engines.create_engine("nope")
     with pytest.raises(UserError, match="has no option beam_width"):
@@ -254,10 +254,10 @@ def test_names_become_required_renderings() -> None:
 
 
 def test_lean_defaults_measured_best() -> None:
-    eng, _ = engine(lambda m, n: "Done.")
-    assert eng.max_retries == 0 and eng.names and eng.word_repair and eng.number_rewrite
-    assert eng.options.context and eng.options.examples
-    assert eng.inline_terms and not eng.term_lines and eng.date_rewrite
+    s = engine(lambda m, n: "Done.")[0].settings
+    assert s.max_retries == 0 and s.names and s.word_repair and s.number_rewrite
+    assert s.context and s.examples
+    assert s.inline_terms and not s.term_lines and s.date_rewrite
 
 
 def test_names_off_by_request() -> None:

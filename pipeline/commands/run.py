@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
+from ..engines.modelstore import ENV_MODEL
 from ..flow import BUNDLED_SOURCE, DEFAULT_GLOSSARY, DEFAULT_TM, Hooks, RunOptions, exit_code, run
 from ..units import RunResult
 from .params import FiniteFloatRange, doc_id_option
@@ -29,9 +30,9 @@ _PATH = click.Path(path_type=Path, dir_okay=False)
               help="Translation memory (SQLite); created when missing.")
 @click.option("--engine", default="auto", show_default=True,
               help="MT engine: auto, llm or argos.")
-@click.option("--model", "model_path", type=_PATH, envvar="TMPIPE_LLM_MODEL",
+@click.option("--model", "model_path", type=_PATH,
               help="GGUF file for the llm engine instead of the embedded model "
-              "[env: TMPIPE_LLM_MODEL].")
+              f"[env: {ENV_MODEL}].")
 @click.option("--threads", type=click.IntRange(1, 256), envvar="TMPIPE_THREADS",
               help="CPU threads for the engine [default: all cores; env: TMPIPE_THREADS].")
 @click.option("--argos-package", metavar="NAME",
@@ -79,7 +80,6 @@ def run_command(source: Path | None, reference: Path | None, glossary: Path | No
         batch_size=batch_size,
         context=context,
         qa_ignore=qa_ignore,
-        strict=strict,
     )
     signal.signal(signal.SIGTERM, _terminate)
     console = Console(stderr=True, quiet=quiet)

@@ -7,22 +7,25 @@ falls back to anything fake.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
-from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from .base import ENGINES, Engine, Progress, register
+from . import modelstore
+from .base import ENGINES, Engine, EngineOutput, Progress, register
 
 __all__ = [
     "AUTO_ORDER",
     "ENGINES",
     "Engine",
+    "EngineOutput",
     "Progress",
     "auto_engine",
     "create_engine",
     "engine_names",
+    "expected_engine",
     "load_engines",
     "register",
 ]
@@ -41,11 +44,7 @@ NO_ENGINE = (
 def load_engines() -> dict[str, type[Engine]]:
     """Import the built-in engine modules (so they register) and return the registry."""
     for module in _BUILTIN:
-        try:
-            importlib.import_module(f".{module}", __name__)
-        except ModuleNotFoundError as exc:  # an engine module still being written
-            if exc.name != f"{__name__}.{module}":
-                raise
+        importlib.import_module(f".{module}", __name__)
     return ENGINES
 
 
@@ -57,8 +56,8 @@ def engine_names() -> list[str]:
 def auto_engine(**options: Any) -> str:
     """The engine ``auto`` would use, or UserError when none is available."""
     engines = load_engines()
-    if options.get("model_path") and "llm" in engines:
-        return "llm"
+    if not modelstore.choose_model(options.get("model_path")).embedded:
+        return "llm"  # a GGUF file was named: the llm engine loads it (or says why not)
     for name in AUTO_ORDER:
         cls = engines.get(name)
         if cls is not None and cls.available() is None:
@@ -77,25 +76,37 @@ def expected_engine(name: str = "auto", **options: Any) -> tuple[str, str | None
         name = auto_engine(**options)
     if name != "llm":
         return name, None
-    import os
+    return name, modelstore.choose_model(options.get("model_path")).name
 
-    from . import modelstore
-    from .llm import ENV_MODEL
 
-    chosen = options.get("model_path") or os.environ.get(ENV_MODEL)
-    return name, Path(chosen).expanduser().name if chosen else modelstore.MODEL_NAME
+def _settings_fields(cls: type[Engine]) -> set[str]:
+    return {f.name for f in dataclasses.fields(cls.settings_type)} if cls.settings_type else set()
 
 
 def _accepted(cls: type[Engine], options: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The options ``cls`` takes (constructor keywords and settings fields), and the rest."""
     params = inspect.signature(cls.__init__).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return options, []
-    kept = {k: v for k, v in options.items() if k in params}
+    names = (set(params) - {"self", "settings"}) | _settings_fields(cls)
+    kept = {k: v for k, v in options.items() if k in names}
     return kept, sorted(set(options) - set(kept))
 
 
+def _construct(cls: type[Engine], options: dict[str, Any]) -> Engine:
+    """``cls(**keywords, settings=cls.settings_type(**settings))`` from one flat dict."""
+    fields = _settings_fields(cls)
+    if not fields:
+        return cls(**options)
+    settings = {k: v for k, v in options.items() if k in fields}
+    keywords = {k: v for k, v in options.items() if k not in fields}
+    assert cls.settings_type is not None
+    return cls(**keywords, settings=cls.settings_type(**settings))
+
+
 def create_engine(name: str = "auto", **options: Any) -> Engine:
-    """Create (and load) engine ``name``; ``options`` are its constructor keywords.
+    """Create (and load) engine ``name``; ``options`` are its constructor keywords and the
+    fields of its settings record (``settings_type``), in one flat dict.
 
     With ``auto``, options the chosen engine does not take are ignored (the flow may pass
     settings for either engine); with an explicit name they are a UserError.
@@ -111,8 +122,9 @@ def create_engine(name: str = "auto", **options: Any) -> Engine:
     kept, unknown = _accepted(cls, options)
     if unknown and explicit:
         raise UserError(f"engine {name!r} has no option {', '.join(unknown)}")
-    if explicit and not (name == "llm" and kept.get("model_path")):
+    named_model = name == "llm" and not modelstore.choose_model(kept.get("model_path")).embedded
+    if explicit and not named_model:  # a named GGUF file: loading it says what is wrong
         why = cls.available()
         if why is not None:
             raise UserError(f"engine {name!r} is not available: {why}")
-    return cls(**kept)
+    return _construct(cls, kept)

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Protocol
 
 from ..errors import UserError
-from ..units import MTRequest, Term, Translation
+from ..units import MTRequest, Term
 from . import argos_packages as packages
-from .base import Engine, Progress, register
+from .base import Engine, EngineOutput, register
 from .placeholders import Protected, protect, restore
 
 
@@ -60,27 +61,31 @@ def _no_package_message() -> str:
     )
 
 
+@dataclass(frozen=True)
+class ArgosSettings:
+    """How the ``argos`` engine translates: beam width, segments per CTranslate2 batch, CPU
+    threads (None: every core), and the output length cap as a multiple of the input's."""
+
+    beam_size: int = 4
+    batch_size: int = 32
+    threads: int | None = None
+    max_length_ratio: float = 3.0
+
+
 @register
 class ArgosEngine(Engine):
     """Translate with an installed argos zh→en package (CTranslate2 + its tokenizer)."""
 
     name: ClassVar[str] = "argos"
+    settings_type: ClassVar[type] = ArgosSettings
 
-    def __init__(
-        self,
-        package: str | Path | None = None,
-        beam_size: int = 4,
-        batch_size: int = 32,
-        threads: int | None = None,
-        max_length_ratio: float = 3.0,
-    ):
+    def __init__(self, package: str | Path | None = None, settings: ArgosSettings | None = None):
         """``package``: an installed package name or a package folder; default: best zh→en."""
         self.info = self._resolve(package)
-        if beam_size < 1 or batch_size < 1:
+        settings = settings or ArgosSettings()
+        if settings.beam_size < 1 or settings.batch_size < 1:
             raise UserError("beam size and batch size must be at least 1")
-        self.beam_size = beam_size
-        self.batch_size = batch_size
-        self.max_length_ratio = max_length_ratio
+        self.settings = settings
         version = self.info.version
         self.model = f"{self.info.name}@{version}" if version else self.info.name
         self.model_sha256 = self.info.sha256
@@ -95,7 +100,7 @@ class ArgosEngine(Engine):
                 str(self.info.path / "model"),
                 device="cpu",
                 inter_threads=1,
-                intra_threads=threads or os.cpu_count() or 1,
+                intra_threads=settings.threads or os.cpu_count() or 1,
             )
         except (RuntimeError, ValueError, OSError) as exc:
             raise UserError(f"cannot load the package's model: {exc}", self.info.path) from exc
@@ -130,44 +135,34 @@ class ArgosEngine(Engine):
             return f"argos engine needs {exc.name}: pip install argostranslate"
         return None if packages.find_package("zh", "en") else _no_package_message()
 
-    def translate_batch(
-        self,
-        segments: Sequence[MTRequest],
-        terms: Sequence[Sequence[Term]],
-        progress: Progress | None = None,
-    ) -> list[Translation]:
-        if len(terms) != len(segments):
-            raise ValueError("terms must have one entry per segment")
+    def _translate(
+        self, segments: Sequence[MTRequest], terms: Sequence[Sequence[Term]]
+    ) -> Iterator[tuple[int, EngineOutput]]:
+        """Empty segments first, then the rest in length-sorted batches."""
         protected = [protect(r.source, t) for r, t in zip(segments, terms, strict=True)]
         tokens = [self.tokenizer.encode(p.text) if p.text.strip() else [] for p in protected]
-        order = sorted((i for i in range(len(segments)) if tokens[i]), key=lambda i: len(tokens[i]))
-        results: list[Translation | None] = [None] * len(segments)
         for i in range(len(segments)):
             if not tokens[i]:
-                results[i] = self._translation(protected[i], "", 0.0, [])
-        if len(order) < len(segments) and progress:
-            progress(len(segments) - len(order))
-        for start in range(0, len(order), self.batch_size):
-            chunk = order[start : start + self.batch_size]
+                yield i, self._output(protected[i], "", 0.0, [])
+        order = sorted((i for i in range(len(segments)) if tokens[i]), key=lambda i: len(tokens[i]))
+        for start in range(0, len(order), self.settings.batch_size):
+            chunk = order[start : start + self.settings.batch_size]
             began = time.perf_counter()
             outputs, cut, limit = self._run([tokens[i] for i in chunk])
             share = (time.perf_counter() - began) / len(chunk)
             for i, raw, was_cut in zip(chunk, outputs, cut, strict=True):
                 notes = [f"MT output cut at {limit} tokens (runaway?)"] if was_cut else []
-                results[i] = self._translation(protected[i], raw, share, notes)
-            if progress:
-                progress(len(chunk))
-        return [r for r in results if r is not None]
+                yield i, self._output(protected[i], raw, share, notes)
 
     def _run(self, batch: list[list[str]]) -> tuple[list[str], list[bool], int]:
         """Translate token lists; return texts, whether each hit the length limit, the limit."""
-        limit = min(512, int(max(len(t) for t in batch) * self.max_length_ratio) + 10)
+        limit = min(512, int(max(len(t) for t in batch) * self.settings.max_length_ratio) + 10)
         prefix = [[self.target_prefix]] * len(batch) if self.target_prefix else None
         results = self.translator.translate_batch(
             batch,
             target_prefix=prefix,
-            beam_size=self.beam_size,
-            max_batch_size=self.batch_size,
+            beam_size=self.settings.beam_size,
+            max_batch_size=self.settings.batch_size,
             max_decoding_length=limit,
             replace_unknowns=True,
             length_penalty=0.2,
@@ -181,19 +176,12 @@ class ArgosEngine(Engine):
             cut.append(len(result.hypotheses[0]) >= limit)
         return texts, cut, limit
 
-    def _translation(
-        self, protected: Protected, raw: str, seconds: float, notes: list[str]
-    ) -> Translation:
+    @staticmethod
+    def _output(protected: Protected, raw: str, seconds: float, notes: list[str]) -> EngineOutput:
+        """The approved renderings put back in place of the placeholders."""
         restored = restore(raw, protected)
-        return Translation(
-            text=restored.text,
-            engine=self.name,
-            model=self.model,
-            model_sha256=self.model_sha256,
-            raw=raw,
-            notes=[*notes, *restored.notes],
-            seconds=seconds,
-        )
+        return EngineOutput(text=restored.text, raw=raw, notes=[*notes, *restored.notes],
+                            seconds=seconds)
 
     def close(self) -> None:
         self.translator = None

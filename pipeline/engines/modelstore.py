@@ -22,6 +22,8 @@ from pathlib import Path
 from ..errors import UserError
 from ..fsutil import atomic_open, atomic_write_text
 
+#: the environment variable naming a GGUF file to use instead of the embedded model
+ENV_MODEL = "TMPIPE_LLM_MODEL"
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 MODEL_SIZE = 1_117_320_768
@@ -102,6 +104,34 @@ def model_dir() -> Path:
 def embedded_model_path() -> Path:
     """Path of the assembled embedded model (it may not exist yet)."""
     return model_dir() / MODEL_NAME
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The GGUF file the ``llm`` engine would load, and which rule chose it."""
+
+    path: Path
+    source: str  # "--model", ENV_MODEL or "embedded"
+
+    @property
+    def embedded(self) -> bool:
+        return self.source == "embedded"
+
+    @property
+    def name(self) -> str:
+        """The model id recorded as provenance: the file name."""
+        return MODEL_NAME if self.embedded else self.path.name
+
+
+def choose_model(model_path: str | Path | None = None) -> ModelChoice:
+    """The llm engine's model: ``model_path`` (``--model``), else ``$TMPIPE_LLM_MODEL``, else
+    the embedded model. The only place this rule is written."""
+    if model_path:
+        return ModelChoice(Path(model_path).expanduser(), "--model")
+    env = os.environ.get(ENV_MODEL)
+    if env:
+        return ModelChoice(Path(env).expanduser(), ENV_MODEL)
+    return ModelChoice(embedded_model_path(), "embedded")
 
 
 def _package_dir(index: int) -> Path | None:

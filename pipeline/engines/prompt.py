@@ -1,4 +1,4 @@
-"""Chat prompts for the LLM engine.
+"""Chat prompts for the LLM engine, and the wording of the flow's retry hints.
 
 The system prompt is fixed per run so that llama.cpp can reuse its KV cache (the prompt
 prefix) across segments; everything that varies per segment — required terms, examples, the
@@ -6,9 +6,8 @@ segment and any retry hint — comes after it. Context is the conversation so fa
 segments of the paragraph as user/assistant turns, exactly as sent and answered), so each
 request extends the previous one and its whole prefix is already in the KV cache.
 
-Measured on the seed: showing the previous sentence as text in the user message made the
-1.5B model translate the context instead of the segment (2 of 12 sentences), which the
-turn-based context does not.
+Turns rather than the previous sentence as text in the user message, because the 1.5B
+model then sometimes translated the context instead of the segment.
 """
 
 from __future__ import annotations
@@ -16,9 +15,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..units import MTRequest, Term
 from .cleaning import place_pinyin, source_words
+
+if TYPE_CHECKING:
+    from ..glossary import TermViolation
+    from ..numbers import NumberProblem
 
 SYSTEM_PROMPT = (
     "You are a professional translator at an English-language international news agency. "
@@ -77,9 +81,9 @@ def inline_renderings(text: str, terms: Sequence[Term]) -> tuple[str, list[Term]
     """``text`` with the terms' sources replaced by their required English renderings.
 
     The 1.5B model copies an English phrase it is given in place far more reliably than it
-    follows a list of renderings (issue 9, ``bench/quality``: term accuracy 94 → 100 % on
-    the news set, fewer prompt tokens). Longest source first; an occurrence is replaced only
-    where it starts and ends on word boundaries (高通 "Qualcomm" is not inside 提高通行).
+    follows a list of renderings (measured in ``bench/quality``). Longest source first; an
+    occurrence is replaced only where it starts and ends on word boundaries (高通
+    "Qualcomm" is not inside 提高通行).
     Returns the text and the terms not replaced anywhere (do-not-translate terms, terms
     only found across a word boundary), which still need listing.
     """
@@ -170,8 +174,8 @@ def word_messages(source: str, word: str, options: PromptOptions) -> list[dict[s
     """A one-word request: the English for ``word`` as used in ``source`` (last resort).
 
     The answer is begun for the model (llama.cpp continues a final assistant message), so it
-    writes the English instead of repeating the Chinese: measured on seven words the seed
-    left untranslated, a plain question got 1 English answer, the begun answer 6.
+    writes the English instead of repeating the Chinese (a plain question mostly got the
+    Chinese back).
     """
     return [
         {"role": "system", "content": options.system_prompt},
@@ -210,8 +214,8 @@ def word_from_answer(answer: str, word: str) -> str:
 def echo_hint() -> str:
     """Instruction for a fresh request after the model answered in Chinese (an echo).
 
-    Measured (issue 9): after an echo, a follow-up turn got the echo again; a fresh request
-    that says "into English" plainly did not.
+    Measured in ``bench/quality``: after an echo, a follow-up turn got the echo again; a
+    fresh request that says "into English" plainly did not.
     """
     return ("Translate the Chinese text above into English. Write English only; do not "
             "repeat the Chinese.")
@@ -220,3 +224,31 @@ def echo_hint() -> str:
 def runaway_hint() -> str:
     """Stricter instruction after an overlong or looping output."""
     return "That answer is too long or repeats itself. Translate the text once, concisely."
+
+
+# -- the flow's retries (their wording, sent as ``MTRequest.hint``) --------------------------
+
+
+def repeated_previous_hint() -> str:
+    """Instruction for the retry after the engine repeated the previous segment's translation."""
+    return "translate only this text; it is not the previous segment"
+
+
+def term_hint(violations: Sequence[TermViolation]) -> str:
+    """How to fix glossary violations: the forbidden word to avoid, the rendering to use."""
+    parts = []
+    for v in violations:
+        if v.kind == "forbidden":
+            parts.append(f'do not write "{v.found}"; write "{v.term.target}" for {v.term.source}')
+        else:
+            parts.append(f'translate {v.term.source} exactly as "{v.term.target}"')
+    return "; ".join(parts)
+
+
+def retry_hint(violations: Sequence[TermViolation], numbers: Sequence[NumberProblem]) -> str:
+    """The instruction for a segment's one hinted retry: terms to fix, numbers to include."""
+    parts = [term_hint(violations)] if violations else []
+    if numbers:
+        listed = ", ".join(p.source.describe() for p in numbers if p.source is not None)
+        parts.append(f"the translation must include these numbers: {listed}")
+    return "; ".join(parts)
