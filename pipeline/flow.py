@@ -1,16 +1,26 @@
 """Wires the stages of ``tmpipe run``; each stage lives in its own module.
 
-segment → glossary (match) → memory (lookup) → engines (MT, batched) → glossary
-(verify, retry) → memory (store, after every batch) → qa → score → tmx/outputs → report.
+A run has three phases, each a function another driver (a batch of documents) can call:
+
+1. prepare: read and segment the source, match the glossary (:func:`prepare_document`), look
+   the units up in the memory (:func:`apply_memory`): units filled from it are done, the
+   rest are pending;
+2. translate: the pending units go through :class:`~pipeline.translate.TranslationStep`
+   (MT in batches, retries, repairs, term flags; the memory is updated after every batch);
+3. finish: term and repeat flags for the units from the memory, QA, the new units stored
+   again with their QA flags (:func:`check_and_store`); then scores against the reference,
+   the :class:`RunResult` and the outputs (:func:`finish`).
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .engines.base import Engine
@@ -18,7 +28,20 @@ from .errors import Interrupted, UserError
 from .fsutil import atomic_write_text, staged_dir
 from .memory import DEFAULT_TM_PATH
 from .textio import read_text
-from .units import Flag, MTRequest, RunResult, Segment, TMMatch, Unit
+from .translate import (
+    Pending,
+    StepCounts,
+    StepOptions,
+    TranslationStep,
+    flag_repeats,
+    flag_term_violations,
+    in_context,
+)
+from .units import Flag, RunResult, Segment, TMMatch, Unit
+
+if TYPE_CHECKING:
+    from .memory import TranslationMemory
+    from .segment import SegmentedDocument
 
 BUNDLED_SOURCE = Path("segments/zjrb-2023-11-07/source.zh.txt")
 DEFAULT_GLOSSARY = Path("glossary/wic.tsv")
@@ -44,7 +67,6 @@ class RunOptions:
     context: bool = True
     number_retry: bool = True  # numbers left out also earn the one hinted retry
     qa_ignore: tuple[str, ...] = ()
-    strict: bool = False
 
     def resolved_doc_id(self) -> str:
         """``segments/<id>/source.zh.txt`` → ``<id>``; ``paper.zh.txt`` → ``paper``."""
@@ -54,6 +76,10 @@ class RunOptions:
             return self.source.parent.name
         return self.source.name.split(".")[0] or "document"
 
+    def step_options(self) -> StepOptions:
+        return StepOptions(batch_size=self.batch_size, context=self.context,
+                           number_retry=self.number_retry)
+
 
 @dataclass
 class Hooks:
@@ -62,6 +88,31 @@ class Hooks:
     engine_factory: Callable[..., Engine] | None = None
     progress: Callable[[str, int], Callable[[int], None]] | None = None  # (label, total) → advance
     done: Callable[[], None] | None = None
+
+
+@dataclass
+class Prepared:
+    """A document ready for MT: every translatable unit in context, and what the memory gave."""
+
+    doc_id: str
+    text: str  # the source as read
+    document: SegmentedDocument
+    records: list[Pending]  # every translatable unit, in reading order
+    pending: list[Pending] = field(default_factory=list)  # the units that still need MT
+    memory_counts: dict[str, int] = field(default_factory=dict)  # exact, context, fuzzy, ...
+
+    @property
+    def units(self) -> list[Unit]:
+        return [p.unit for p in self.records]
+
+
+@dataclass
+class Translated:
+    """What the translation phase did: the engine's record and the step's counts."""
+
+    engine: dict
+    counts: StepCounts
+    seconds: float = 0.0
 
 
 def default_reference(options: RunOptions, doc_id: str) -> Path | None:
@@ -77,143 +128,73 @@ def default_reference(options: RunOptions, doc_id: str) -> Path | None:
 
 def run(options: RunOptions, hooks: Hooks | None = None) -> RunResult:
     """Run the whole pipeline on one document and write its outputs."""
-    from .glossary import load_glossary
     from .memory import TranslationMemory
-    from .qa import run_checks
-    from .segment import segment_document
 
     hooks = hooks or Hooks()
     started = time.perf_counter()
-    doc_id = options.resolved_doc_id()
-    out_dir = options.out_dir or Path("output") / doc_id
-    reference = options.reference or default_reference(options, doc_id)
+    prepared = prepare_document(options)
+    with TranslationMemory(options.tm_path) as memory:
+        apply_memory(prepared, memory, options, injected=hooks.engine_factory is not None)
+        translated = translate(prepared, memory, options, hooks)
+        qa_summary = check_and_store(prepared, memory, options)
+    return finish(prepared, translated, qa_summary, options, started)
+
+
+# -- prepare ---------------------------------------------------------------------------------
+
+
+def prepare_document(options: RunOptions) -> Prepared:
+    """Read and segment the source; one unit per translatable segment, glossary matched."""
+    from .glossary import load_glossary
+    from .segment import segment_document
 
     glossary = load_glossary(options.glossary) if options.glossary else None
-    if glossary is not None:
-        glossary.register_jieba()
     text = read_text(options.source, what="source document")
     document = segment_document(text, layout=options.layout)
     units = [Unit(segment=s) for s in document.segments if s.translatable]
     if not units:
         raise UserError("no translatable text found", options.source)
-    previous = _previous_sources(units)
     for unit in units:
         unit.terms = list(glossary.match(unit.source)) if glossary else []
-
-    stats = {"exact": 0, "context": 0, "fuzzy": 0, "mt": 0, "mt_reused": 0}
-    glossary_stats = {"violations_before_retry": 0, "retried": 0, "repaired": 0}
-    mt_seconds = 0.0
-    engine: Engine | None = None
-    prev_of = {id(u): p for u, p in zip(units, previous, strict=True)}
-    prev_unit = {id(u): units[i - 1] if previous[i] is not None else None
-                 for i, u in enumerate(units)}
-    with TranslationMemory(options.tm_path) as tm:
-        pending = _apply_memory(units, previous, tm, options, stats,
-                                injected=hooks.engine_factory is not None)
-        if pending:
-            engine = _make_engine(options, hooks)
-            t0 = time.perf_counter()
-            saved = [0]
-            try:
-                _translate(pending, prev_of, prev_unit, engine, tm, options, hooks, doc_id,
-                           glossary_stats, saved)
-            except KeyboardInterrupt:
-                raise Interrupted(
-                    f"interrupted: {saved[0]} of {len(pending)} new translations saved in "
-                    f"{options.tm_path}; run the same command again to resume",
-                ) from None
-            finally:
-                engine.close()
-            mt_seconds = time.perf_counter() - t0
-        stats["mt"] = sum(1 for u in units if u.origin == "mt")
-        if hooks.done:
-            hooks.done()
-
-        verified = {id(u) for u in pending}
-        for unit in units:
-            if id(unit) not in verified and unit.terms:
-                _flag_term_violations(unit)
-        _flag_echoes(units, prev_unit)
-        qa_summary = run_checks(units, ignore=options.qa_ignore)
-        if pending:  # store the QA flags with this run's new units
-            tm.add_units(pending, doc_id, [prev_of[id(u)] for u in pending])
-
-    scores = None
-    if reference is not None:
-        scores = _score(units, reference, document.paragraphs)
-
-    total = time.perf_counter() - started
-    result = RunResult(
-        doc_id=doc_id,
-        source_path=str(options.source),
-        segments=document.segments,
-        units=units,
-        layout=document.layout,
-        engine=_engine_info(engine, units),
-        tm={k: stats[k] for k in ("exact", "context", "fuzzy", "mt", "mt_reused")},
-        glossary=_glossary_summary(units, glossary_stats),
-        qa=qa_summary,
-        scores=scores,
-        timings={
-            "total_s": round(total, 3),
-            "mt_s": round(mt_seconds, 3),
-            "per_segment_s": round(total / len(units), 4),
-            "mt_per_segment_s": round(mt_seconds / max(1, len(pending)), 4),
-        },
-        reference_path=str(reference) if reference else None,
-        options=_options_record(options),
-    )
-    write_outputs(result, out_dir, options.layout, text)
-    return result
-
-
-def _previous_sources(units: Sequence[Unit]) -> list[str | None]:
-    """The source of the previous translatable segment in the same paragraph, for context."""
-    previous: list[str | None] = []
-    for i, unit in enumerate(units):
-        prev = units[i - 1] if i else None
-        same = prev is not None and prev.segment.paragraph == unit.segment.paragraph
-        previous.append(prev.source if same else None)
-    return previous
+    return Prepared(options.resolved_doc_id(), text, document, in_context(units))
 
 
 _UNSET = object()
 
 
-def _apply_memory(units, previous, tm, options: RunOptions, stats: dict,
-                  injected: bool = False) -> list[Unit]:
-    """Fill units from the TM where allowed; return the units that still need MT.
+def apply_memory(prepared: Prepared, memory: TranslationMemory, options: RunOptions,
+                 injected: bool = False) -> None:
+    """Fill units from the memory where allowed; the rest become ``prepared.pending``.
 
     Human and imported units at or above ``fill_min`` are used as they are. MT units
     are reused only as a cache: an exact match produced by the engine that would
     run now keeps its ``mt`` origin and provenance. Fuzzy matches below the fill
     threshold become examples for the engine.
     """
-    pending: list[Unit] = []
+    counts = Counter({"exact": 0, "context": 0, "fuzzy": 0, "mt_reused": 0})
     now: object = _UNSET
-    for unit, prev in zip(units, previous, strict=True):
-        matches = tm.lookup(unit.source, previous=prev, fuzzy_min=options.fuzzy_min, limit=5)
+    for record in prepared.records:
+        unit = record.unit
+        matches = memory.lookup(unit.source, previous=record.previous_source,
+                                fuzzy_min=options.fuzzy_min, limit=5)
         human = [m for m in matches if m.origin != "mt"]
         best = human[0] if human else None
         if best is not None and best.score >= options.fill_min:
-            _fill_from_tm(unit, best, stats)
+            _fill_from_tm(unit, best)
+            counts[best.kind if best.kind in ("exact", "context") else "fuzzy"] += 1
             continue
         cached = next((m for m in matches if m.origin == "mt" and m.kind != "fuzzy"), None)
         if cached is not None and now is _UNSET:
             now = _engine_now(options, injected)
         if cached is not None and _same_engine(cached, now):
-            unit.target, unit.origin = cached.target, "mt"
-            unit.engine, unit.model, unit.model_sha256 = (
-                cached.engine, cached.model, cached.model_sha256)
-            unit.flags.extend(Flag("engine", "warning", note) for note in cached.notes)
-            unit.retries = cached.retries
-            stats["mt_reused"] += 1
+            _reuse_mt(unit, cached)
+            counts["mt_reused"] += 1
             continue
         example = best or (matches[0] if matches else None)
         if example is not None:  # shown to the engine as an example, origin kept visible
             unit.tm_match = example
-        pending.append(unit)
-    return pending
+        prepared.pending.append(record)
+    prepared.memory_counts = dict(counts)
 
 
 def _engine_now(options: RunOptions, injected: bool) -> tuple[str, str | None] | None:
@@ -236,14 +217,49 @@ def _same_engine(match: TMMatch, now: tuple[str, str | None] | None) -> bool:
     return match.engine == now[0] and (now[1] is None or match.model == now[1])
 
 
-def _fill_from_tm(unit: Unit, match: TMMatch, stats: dict) -> None:
+def _fill_from_tm(unit: Unit, match: TMMatch) -> None:
     unit.target = match.target
     unit.match_score = match.score
     unit.tm_match = match
     unit.origin = {"context": "tm-context", "exact": "tm-exact"}.get(match.kind, "tm-fuzzy")
-    stats[match.kind if match.kind in stats else "fuzzy"] += 1
     for difference in match.differences:
         unit.flags.append(Flag("tm-difference", "warning", difference))
+
+
+def _reuse_mt(unit: Unit, cached: TMMatch) -> None:
+    unit.target, unit.origin = cached.target, "mt"
+    unit.engine, unit.model, unit.model_sha256 = cached.engine, cached.model, cached.model_sha256
+    unit.flags.extend(Flag("engine", "warning", note) for note in cached.notes)
+    unit.retries = cached.retries
+
+
+# -- translate -------------------------------------------------------------------------------
+
+
+def translate(prepared: Prepared, memory: TranslationMemory, options: RunOptions,
+              hooks: Hooks) -> Translated:
+    """The pending units through the engine, committed to the memory batch by batch."""
+    if not prepared.pending:
+        if hooks.done:
+            hooks.done()
+        return Translated(_engine_info(None, prepared.units), StepCounts())
+    engine = _make_engine(options, hooks)
+    progress = hooks.progress("Translating", len(prepared.pending)) if hooks.progress else None
+    step = TranslationStep(engine, options.step_options(), memory, prepared.doc_id, progress)
+    started = time.perf_counter()
+    try:
+        step.run(prepared.pending)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted: {step.counts.saved} of {len(prepared.pending)} new translations "
+            f"saved in {options.tm_path}; run the same command again to resume",
+        ) from None
+    finally:
+        engine.close()
+    seconds = time.perf_counter() - started
+    if hooks.done:
+        hooks.done()
+    return Translated(_engine_info(engine, prepared.units), step.counts, seconds)
 
 
 def _make_engine(options: RunOptions, hooks: Hooks) -> Engine:
@@ -254,206 +270,86 @@ def _make_engine(options: RunOptions, hooks: Hooks) -> Engine:
     return create_engine(options.engine, **options.engine_options)
 
 
-def _request(unit: Unit, prev: str | None, options: RunOptions, hint: str | None = None):
-    examples: tuple[tuple[str, str], ...] = ()
-    if unit.tm_match is not None:
-        examples = ((unit.tm_match.source, unit.tm_match.target),)
-    return MTRequest(
-        source=unit.source,
-        previous=prev if options.context else None,
-        examples=examples,
-        hint=hint,
+def _engine_info(engine: Engine | None, units: Sequence[Unit]) -> dict:
+    """The engine of the run for ``report.json``; from the units when no engine was loaded."""
+    if engine is not None:
+        return {"name": engine.name, "model": engine.model, "sha256": engine.model_sha256,
+                "loaded": True, "usage": engine.usage(), "settings": engine.settings_record()}
+    mt = next((u for u in units if u.origin == "mt"), None)
+    if mt is not None:
+        return {"name": mt.engine, "model": mt.model, "sha256": mt.model_sha256, "loaded": False,
+                "settings": {}}
+    return {"name": None, "model": None, "sha256": None, "loaded": False, "settings": {}}
+
+
+# -- finish ----------------------------------------------------------------------------------
+
+
+def check_and_store(prepared: Prepared, memory: TranslationMemory, options: RunOptions) -> dict:
+    """Term and repeat flags for the units from the memory, QA over all, and the new units
+    stored again with their QA flags; returns the QA summary."""
+    from .qa import run_checks
+
+    translated = {id(p.unit) for p in prepared.pending}
+    for unit in prepared.units:
+        if id(unit) not in translated and unit.terms:
+            flag_term_violations(unit)
+    flag_repeats(prepared.records)
+    qa_summary = run_checks(prepared.units, ignore=options.qa_ignore)
+    if prepared.pending:
+        memory.add_units([p.unit for p in prepared.pending], prepared.doc_id,
+                         [p.previous_source for p in prepared.pending])
+    return qa_summary
+
+
+def finish(prepared: Prepared, translated: Translated, qa_summary: dict, options: RunOptions,
+           started: float) -> RunResult:
+    """Score against the reference, assemble the :class:`RunResult`, write the outputs."""
+    units = prepared.units
+    reference = options.reference or default_reference(options, prepared.doc_id)
+    scores = _score(units, reference, prepared.document.paragraphs) if reference else None
+    total = time.perf_counter() - started
+    mt_per_segment = translated.seconds / max(1, len(prepared.pending))
+    result = RunResult(
+        doc_id=prepared.doc_id,
+        source_path=str(options.source),
+        segments=prepared.document.segments,
+        units=units,
+        layout=prepared.document.layout,
+        engine=translated.engine,
+        tm={**_memory_counts(prepared), "mt_reused": prepared.memory_counts["mt_reused"]},
+        glossary=_glossary_summary(units, translated.counts),
+        qa=qa_summary,
+        scores=scores,
+        timings={
+            "total_s": round(total, 3),
+            "mt_s": round(translated.seconds, 3),
+            "per_segment_s": round(total / len(units), 4),
+            "mt_per_segment_s": round(mt_per_segment, 4),
+        },
+        reference_path=str(reference) if reference else None,
+        options=_options_record(options),
     )
+    write_outputs(result, options.out_dir or Path("output") / prepared.doc_id, options.layout,
+                  prepared.text)
+    return result
 
 
-def _translate(pending, prev_of, prev_unit, engine, tm, options, hooks, doc_id, glossary_stats,
-               saved: list[int]) -> None:
-    """MT in batches; catch echoes, verify terms, retry once, commit each batch to the TM.
-
-    ``saved[0]`` counts the units committed so far, for the message after Ctrl-C.
-    """
-    advance = hooks.progress("Translating", len(pending)) if hooks.progress else None
-    for start in range(0, len(pending), options.batch_size):
-        batch = pending[start : start + options.batch_size]
-        requests = [_request(u, prev_of[id(u)], options) for u in batch]
-        terms = [[m.term for m in u.terms] for u in batch]
-        translations = engine.translate_batch(requests, terms, progress=advance)
-        for unit, translation in zip(batch, translations, strict=True):
-            _take_translation(unit, translation)
-        _retry_echoes(batch, prev_unit, engine, options)
-        _verify_and_retry(batch, prev_of, engine, options, glossary_stats)
-        tm.add_units(batch, doc_id, [prev_of[id(u)] for u in batch])
-        saved[0] += len(batch)
+def _memory_counts(prepared: Prepared) -> dict[str, int]:
+    counts = prepared.memory_counts
+    return {"exact": counts["exact"], "context": counts["context"], "fuzzy": counts["fuzzy"],
+            "mt": sum(1 for u in prepared.units if u.origin == "mt")}
 
 
-def _take_translation(unit: Unit, translation) -> None:
-    """Make ``translation`` the unit's; engine notes about a replaced one are dropped.
-
-    A number copied with the wrong magnitude (367,000 → 36,700) is repaired here, so every
-    translation taken (first, echo retry, hinted retry) is checked with it fixed; only the
-    unambiguous case (:func:`pipeline.numbers.repair_scale_slips`), noted for reviewers.
-    """
-    from .numbers import repair_scale_slips
-
-    unit.flags = [f for f in unit.flags if f.check != "engine"]
-    unit.target, repaired = repair_scale_slips(unit.source, translation.text)
-    unit.origin = "mt"
-    unit.engine = translation.engine
-    unit.model = translation.model
-    unit.model_sha256 = translation.model_sha256
-    unit.raw = translation.raw
-    unit.retries += translation.retries
-    for note in [*translation.notes, *repaired]:
-        unit.flags.append(Flag("engine", "warning", note))
-
-
-def _is_echo(unit: Unit, previous: Unit | None) -> bool:
-    """The engine repeated the previous segment's translation for a different source."""
-    return (
-        previous is not None
-        and bool(previous.target.strip())
-        and previous.source != unit.source
-        and " ".join(previous.target.split()) == " ".join(unit.target.split())
-    )
-
-
-def _retry_echoes(batch, prev_unit, engine, options) -> None:
-    """Re-translate, without context, segments whose output echoes the previous segment's.
-
-    A chat model shown the previous segment now and then answers it again; the retry
-    drops the context. An echo that survives is flagged by :func:`_flag_echoes`.
-    """
-    echoes = [u for u in batch if _is_echo(u, prev_unit[id(u)])]
-    if not echoes:
-        return
-    hint = "translate only this text; it is not the previous segment"
-    requests = [MTRequest(source=u.source, examples=_request(u, None, options).examples,
-                          hint=hint) for u in echoes]
-    terms = [[m.term for m in u.terms] for u in echoes]
-    for unit, translation in zip(echoes, engine.translate_batch(requests, terms), strict=True):
-        _take_translation(unit, translation)
-        unit.retries += 1
-
-
-def _flag_echoes(units: Sequence[Unit], prev_unit: dict) -> None:
-    """Flag every unit (new or from the TM) that still repeats the previous translation."""
-    for unit in units:
-        if _is_echo(unit, prev_unit[id(unit)]):
-            unit.flags.append(Flag("echo", "error", "repeats the previous segment's translation"))
-
-
-def missing_numbers(source: str, target: str) -> list:
-    """Source numbers the target leaves out (the errors of :func:`numbers.match_numbers`)."""
-    from .numbers import match_numbers
-
-    return [p for p in match_numbers(source, target)
-            if p.kind == "missing" and p.severity == "error"]
-
-
-def retry_problems(unit: Unit, target: str, numbers: bool) -> tuple[list, list]:
-    """What a hinted retry should fix in ``target``: term violations, numbers left out."""
-    from .glossary import verify_terms
-
-    violations = verify_terms(target, unit.terms) if unit.terms else []
-    return violations, missing_numbers(unit.source, target) if numbers else []
-
-
-def retry_hint(violations, numbers) -> str:
-    """The instruction for a segment's one hinted retry."""
-    parts = [_term_hint(violations)] if violations else []
-    if numbers:
-        listed = ", ".join(p.source.describe() for p in numbers if p.source is not None)
-        parts.append(f"the translation must include these numbers: {listed}")
-    return "; ".join(parts)
-
-
-def better_retry(before: tuple[list, list], after: tuple[list, list]) -> bool:
-    """Keep a retry's answer when it fixes more than it breaks, never losing a term."""
-    return len(after[0]) <= len(before[0]) and (
-        len(after[0]) + len(after[1]) < len(before[0]) + len(before[1]))
-
-
-def _verify_and_retry(batch, prev_of, engine, options, glossary_stats) -> None:
-    """One hinted retry for segments missing required renderings (or numbers), then the
-    do-not-translate repair and the term-violation flags."""
-    from .glossary import insert_do_not_translate, verify_terms
-
-    checked = [(u, retry_problems(u, u.target, options.number_retry)) for u in batch]
-    failing = [(u, p) for u, p in checked if p[0] or p[1]]
-    glossary_stats["violations_before_retry"] += sum(len(p[0]) for _, p in failing)
-    if failing:
-        glossary_stats["retried"] += sum(1 for _, p in failing if p[0])
-        requests = [_request(u, prev_of[id(u)], options, hint=retry_hint(*p))
-                    for u, p in failing]
-        terms = [[m.term for m in u.terms] for u, _ in failing]
-        for (unit, before), translation in zip(
-            failing, engine.translate_batch(requests, terms), strict=True
-        ):
-            after = retry_problems(unit, translation.text, options.number_retry)
-            if better_retry(before, after):
-                _take_translation(unit, translation)
-            unit.retries += 1
-    for unit in batch:
-        if not unit.terms:
-            continue
-        violations = verify_terms(unit.target, unit.terms)
-        if violations:
-            repaired = insert_do_not_translate(
-                unit.target, violations, source=unit.source, matches=unit.terms
-            )
-            if repaired is not None:
-                unit.target = repaired
-                glossary_stats["repaired"] += 1
-                violations = verify_terms(unit.target, unit.terms)
-        _flag_term_violations(unit, violations)
-
-
-def _term_hint(violations) -> str:
-    parts = []
-    for v in violations:
-        if v.kind == "forbidden":
-            parts.append(f'do not write "{v.found}"; write "{v.term.target}" for {v.term.source}')
-        else:
-            parts.append(f'translate {v.term.source} exactly as "{v.term.target}"')
-    return "; ".join(parts)
-
-
-def _flag_term_violations(unit: Unit, violations: Sequence | None = None) -> None:
-    """Replace the unit's term-violation flags (``violations`` when already computed)."""
-    from .glossary import verify_terms
-
-    if violations is None:
-        violations = verify_terms(unit.target, unit.terms)
-    unit.flags = [f for f in unit.flags if f.check != "term-violation"]
-    for v in violations:
-        expected = v.term.target
-        message = (
-            f'{v.term.source}: forbidden "{v.found}"'
-            if v.kind == "forbidden"
-            else f'{v.term.source}: expected "{expected}"'
-        )
-        unit.flags.append(Flag("term-violation", "error", message))
-
-
-def _glossary_summary(units: Sequence[Unit], glossary_stats: dict) -> dict:
+def _glossary_summary(units: Sequence[Unit], counts: StepCounts) -> dict:
     checked = [u for u in units if u.terms]
     violations = sum(1 for u in units for f in u.flags if f.check == "term-violation")
     return {
         "checked": len(checked),
         "terms_checked": sum(len(u.terms) for u in checked),
         "violations": violations,
-        **glossary_stats,
+        **counts.glossary(),
     }
-
-
-def _engine_info(engine: Engine | None, units: Sequence[Unit]) -> dict:
-    if engine is not None:
-        return {"name": engine.name, "model": engine.model, "sha256": engine.model_sha256,
-                "loaded": True, "usage": engine.usage()}
-    mt = next((u for u in units if u.origin == "mt"), None)
-    if mt is not None:
-        return {"name": mt.engine, "model": mt.model, "sha256": mt.model_sha256, "loaded": False}
-    return {"name": None, "model": None, "sha256": None, "loaded": False}
 
 
 def _score(units: Sequence[Unit], reference: Path, paragraphs: int) -> dict | None:
@@ -547,4 +443,6 @@ def exit_code(result: RunResult, strict: bool) -> int:
     return 1 if result.qa.get("errors", 0) else 0
 
 
-__all__ = ["RunOptions", "Hooks", "run", "english_edition", "exit_code"]
+__all__ = ["Hooks", "Prepared", "RunOptions", "Translated", "apply_memory", "check_and_store",
+           "english_edition", "exit_code", "finish", "prepare_document", "run", "translate",
+           "write_outputs"]
