@@ -55,11 +55,5 @@ def main(verbose: bool) -> None:
 
 
 for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(f".commands.{_name}", __package__)
-    except ModuleNotFoundError as _exc:  # during development a stage may not exist yet
-        if _exc.name != f"{__package__}.commands.{_name}":
-            raise
-        continue
-    for _command in _module.COMMANDS:
+    for _command in importlib.import_module(f".commands.{_name}", __package__).COMMANDS:
         main.add_command(_command)

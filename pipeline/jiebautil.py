@@ -1,9 +1,8 @@
 """jieba with its stock dictionary only, shared by the stages that analyse Chinese text.
 
-The glossary adds its terms to jieba's global dictionary (``jieba.add_word``) so that word
-and term boundaries agree. Analyses that must not depend on which glossary was loaded
-(layout repair, name and place detection) use this private copy instead, so the same
-text always gets the same answer.
+Every analysis (layout repair, term word boundaries, name and place detection) uses this
+private tokenizer rather than jieba's global one, so the same text always gets the same
+answer whatever else was loaded into jieba.
 """
 
 from __future__ import annotations

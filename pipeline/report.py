@@ -91,7 +91,8 @@ def _glossary_counts(units: Sequence[Unit]) -> dict:
 def build_report_json(result: RunResult) -> dict:
     """Everything a reviewer (or a script) needs, as plain JSON-able data.
 
-    Counts missing from ``result`` (``tm``, ``glossary``, ``qa``) are computed from the units.
+    The counts are the run's (``result.tm``, ``glossary``, ``qa``); only a result without
+    them (one built by hand) gets them computed from the units.
     """
     units = result.units
     engine = {"name": None, "model": None, "sha256": None, **result.engine}
@@ -104,8 +105,8 @@ def build_report_json(result: RunResult) -> dict:
         "translated": len(units),
         "paragraphs": max((s.paragraph for s in result.segments), default=0),
         "engine": engine,
-        "tm": {**_tm_counts(units), **result.tm},
-        "glossary": {**_glossary_counts(units), **result.glossary},
+        "tm": result.tm or _tm_counts(units),
+        "glossary": result.glossary or _glossary_counts(units),
         "scores": result.scores,
         "timings": timings,
         "layout": [_layout_dict(n) for n in result.layout],

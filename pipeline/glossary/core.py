@@ -94,7 +94,6 @@ class Glossary:
             if key:
                 self._index.setdefault(key, term)
         self._regex = re.compile(_trie_regex(self._index)) if self._index else None
-        self._jieba_done = False
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -136,17 +135,6 @@ class Glossary:
         if bounds is not None and (start not in bounds or end not in bounds):
             return False
         return not (start and folded[start] in _LATIN and folded[start - 1] in _LATIN)
-
-    def register_jieba(self) -> None:
-        """Add every Chinese source to jieba's dictionary so words and terms agree."""
-        if self._jieba_done:
-            return
-        import jieba
-
-        for term in self.terms:
-            if has_han(term.source):
-                jieba.add_word(term.source)
-        self._jieba_done = True
 
 
 def _trie_regex(index: dict[str, Term]) -> str:
