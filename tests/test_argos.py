@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from argos_fixture import PACKAGE_NAME, argos_package_file  # noqa: F401
+from engine_contract import EngineContract
 
 from pipeline.engines import argos_packages as ap
 from pipeline.engines.argos import ArgosEngine, ArgosSettings
@@ -147,3 +148,11 @@ def test_rejects_bad_batch_options(packages: Path) -> None:
     engine = ArgosEngine(settings=ArgosSettings(threads=1))
     with pytest.raises(ValueError):
         engine.translate_batch([MTRequest("你好")], [])
+
+
+class TestArgosContract(EngineContract):
+    """The engine contract on the fixture package."""
+
+    @pytest.fixture
+    def engine(self, packages: Path) -> ArgosEngine:
+        return ArgosEngine(settings=ArgosSettings(beam_size=2, batch_size=2, threads=1))

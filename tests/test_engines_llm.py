@@ -397,3 +397,18 @@ def test_word_repair_is_a_follow_up_turn_of_the_segment() -> None:
     eng, fake = engine(reply, word_turn=False)
     eng.translate_batch([MTRequest("听听网友的期待。")], [[]])
     assert [m["role"] for m in fake.calls[1][0]] == ["system", "user", "assistant"]
+
+
+def test_one_rule_chooses_the_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from pipeline.engines import modelstore
+
+    assert modelstore.choose_model().embedded
+    assert modelstore.choose_model().path == modelstore.embedded_model_path()
+    monkeypatch.setenv("TMPIPE_LLM_MODEL", str(tmp_path / "env.gguf"))
+    env = modelstore.choose_model()
+    assert (env.source, env.name) == ("TMPIPE_LLM_MODEL", "env.gguf")
+    given = modelstore.choose_model(tmp_path / "given.gguf")
+    assert (given.source, given.name) == ("--model", "given.gguf")
+    assert LlmEngine.available() == f"TMPIPE_LLM_MODEL={tmp_path / 'env.gguf'}: no such file"
+    with pytest.raises(UserError, match="model file not found"):
+        LlmEngine(complete=FakeModel(lambda m, n: "x"))  # the environment's file is loaded

@@ -23,7 +23,7 @@ def _options(tmp_path: Path, source: Path, **kw) -> RunOptions:
     return RunOptions(
         source=source,
         doc_id=kw.pop("doc_id", "doc"),
-        out_dir=tmp_path / "out",
+        out_dir=kw.pop("out_dir", tmp_path / "out"),
         tm_path=tmp_path / "tm.sqlite",
         glossary=kw.pop("glossary", GLOSSARY),
         **kw,
@@ -280,3 +280,24 @@ def test_notes_about_a_replaced_translation_are_dropped(tmp_path) -> None:
     [unit] = result.units
     assert unit.target == "The World Internet Conference drew 367,000 visitors."
     assert not any("number repaired" in f.message for f in unit.flags)
+
+
+def test_report_says_how_the_engine_translated(tmp_path, small_source) -> None:
+    from pipeline.engines.llm import Completion, LlmEngine, LlmSettings
+
+    def backend(messages, settings) -> Completion:
+        return Completion("The World Internet Conference opened.")
+
+    llm = LlmEngine(settings=LlmSettings(threads=1, max_retries=1), complete=backend,
+                    show_progress=False)
+    flow.run(_options(tmp_path, small_source), _hooks(llm))
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    settings = report["engine"]["settings"]
+    assert settings["max_retries"] == 1 and settings["threads"] == 1
+    assert settings["inline_terms"] is True and "ctx_size" in settings
+    flow.run(_options(tmp_path, small_source, out_dir=tmp_path / "again"),
+             _hooks(FakeEngine()))  # all from the memory: no engine loaded, no settings
+    again = json.loads((tmp_path / "again" / "report.json").read_text(encoding="utf-8"))
+    assert again["engine"]["loaded"] is False and again["engine"]["settings"] == {}
+    faked = flow.run(_options(tmp_path / "x", small_source), _hooks(FakeEngine()))
+    assert faked.engine["settings"] == {}
