@@ -25,12 +25,8 @@ sys.path.insert(0, str(REPO))
 
 from pipeline.engines import modelstore  # noqa: E402
 from pipeline.engines.cleaning import cjk_words  # noqa: E402
-from pipeline.engines.llm import (  # noqa: E402
-    LlmEngine,
-    LlmSettings,
-    XllamaBackend,
-    default_threads,
-)
+from pipeline.engines.llamacpp import XllamaBackend, default_threads  # noqa: E402
+from pipeline.engines.llm import LlmEngine, LlmSettings  # noqa: E402
 from pipeline.units import MTRequest, Term  # noqa: E402
 
 SEED = REPO / "segments" / "zjrb-2023-11-07" / "source.zh.txt"

@@ -10,7 +10,8 @@ from engine_contract import EngineContract
 from fakes import FakeEngine, ScriptedEngine
 
 from pipeline.engines.base import Engine
-from pipeline.engines.llm import Completion, LlmEngine, LlmSettings
+from pipeline.engines.llamacpp import Completion
+from pipeline.engines.llm import LlmEngine, LlmSettings
 
 
 class TestFakeEngine(EngineContract):

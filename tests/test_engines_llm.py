@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from pipeline.engines import llm
-from pipeline.engines.llm import Completion, LlmEngine, LlmSettings
+from pipeline.engines.llamacpp import Completion
+from pipeline.engines.llm import LlmEngine, LlmSettings
 from pipeline.errors import UserError
 from pipeline.units import MTRequest, Term
 

@@ -283,7 +283,8 @@ def test_notes_about_a_replaced_translation_are_dropped(tmp_path) -> None:
 
 
 def test_report_says_how_the_engine_translated(tmp_path, small_source) -> None:
-    from pipeline.engines.llm import Completion, LlmEngine, LlmSettings
+    from pipeline.engines.llamacpp import Completion
+    from pipeline.engines.llm import LlmEngine, LlmSettings
 
     def backend(messages, settings) -> Completion:
         return Completion("The World Internet Conference opened.")

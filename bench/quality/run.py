@@ -38,12 +38,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from pipeline.engines.cleaning import cjk_words  # noqa: E402
-from pipeline.engines.llm import (  # noqa: E402
-    Completion,
-    LlmEngine,
-    LlmSettings,
-    default_threads,
-)
+from pipeline.engines.llamacpp import Completion, default_threads  # noqa: E402
+from pipeline.engines.llm import LlmEngine, LlmSettings  # noqa: E402
 from pipeline.engines.prompt import SYSTEM_PROMPT  # noqa: E402
 from pipeline.translate import Pending, StepOptions, TranslationStep, in_context  # noqa: E402
 from pipeline.units import Segment, TMMatch, Unit  # noqa: E402
@@ -161,7 +157,7 @@ class CachedModel:
 
     def _load(self):
         from pipeline.engines import modelstore
-        from pipeline.engines.llm import XllamaBackend
+        from pipeline.engines.llamacpp import XllamaBackend
 
         start = time.perf_counter()
         self.backend = XllamaBackend(modelstore.embedded_model_path(), self.threads, 2048)
