@@ -77,9 +77,9 @@ def test_prepare_without_parts_is_one_line(monkeypatch: pytest.MonkeyPatch) -> N
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_list_json_shows_default_and_hashes(fake_parts: bytes) -> None:
+def test_list_json_shows_default_and_hashes(fake_parts: bytes, tmp_path: Path) -> None:
     invoke("models", "prepare")
-    result = invoke("models", "list", "--json")
+    result = invoke("models", "list", "--json", "-")
     assert result.exit_code == 0, result.output
     inv = json.loads(result.stdout)
     assert inv["default_engine"] == "llm"
@@ -87,6 +87,10 @@ def test_list_json_shows_default_and_hashes(fake_parts: bytes) -> None:
     assert llm_row["default"] and llm_row["status"] == "ready"
     assert llm_row["sha256"] == modelstore.MODEL_SHA256
     assert {e["name"] for e in inv["engines"]} >= {"llm"}
+    written = tmp_path / "models.json"  # --json FILE: the table, and the JSON in FILE
+    table = invoke("models", "list", "--json", str(written))
+    assert table.exit_code == 0 and table.stdout.startswith("default engine: llm")
+    assert json.loads(written.read_text(encoding="utf-8")) == inv
 
 
 def test_list_table_with_user_model(fake_parts: bytes, tmp_path: Path,

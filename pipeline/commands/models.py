@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from ..engines import argos_packages, modelstore
 from ..errors import UserError
+from .jsonout import emit_json, json_option, to_stdout
 
 
 def _llm_rows() -> list[dict]:
@@ -70,12 +70,12 @@ def models_group() -> None:
 
 
 @models_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def list_command(as_json: bool) -> None:
+@json_option("the engines and models")
+def list_command(json_path: Path | None) -> None:
     """Engines and models with paths, sizes and hashes; * marks the default."""
     inv = _inventory()
-    if as_json:
-        click.echo(json.dumps(inv, ensure_ascii=False, indent=2))
+    emit_json(json_path, inv)
+    if to_stdout(json_path):
         return
     click.echo(f"default engine: {inv['default_engine'] or 'none available'}")
     for e in inv["engines"]:

@@ -45,9 +45,9 @@ _PATH = click.Path(path_type=Path, dir_okay=False)
 @click.option("--doc-id", callback=doc_id_option, help="Document id used in tuids and file names "
               "[default: from the source file name].")
 @click.option("--fuzzy-min", type=FiniteFloatRange(0, 101), default=75, show_default=True,
-              help="Lowest TM match %% shown and given to the engine as an example.")
+              help="Lowest TM match % shown and given to the engine as an example.")
 @click.option("--fill-min", type=FiniteFloatRange(0, 101), default=100, show_default=True,
-              help="Lowest TM match %% used as the translation without MT.")
+              help="Lowest TM match % used as the translation without MT.")
 @click.option("--batch-size", type=click.IntRange(1, 512), default=8, show_default=True,
               help="Segments per MT batch; the TM is committed after every batch.")
 @click.option("--context/--no-context", default=True, show_default=True,
