@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .engines.base import Engine
 from .errors import Interrupted, UserError
-from .fsutil import atomic_write_text, staged_dir
+from .fsutil import atomic_write_text, check_doc_id, staged_dir
 from .memory import DEFAULT_TM_PATH
 from .textio import read_text
 from .translate import (
@@ -69,12 +69,21 @@ class RunOptions:
     qa_ignore: tuple[str, ...] = ()
 
     def resolved_doc_id(self) -> str:
-        """``segments/<id>/source.zh.txt`` → ``<id>``; ``paper.zh.txt`` → ``paper``."""
+        """``segments/<id>/source.zh.txt`` → ``<id>``; ``paper.zh.txt`` → ``paper``.
+
+        The id names output files and tuids, so it must be a file-name-safe token; one
+        derived from an odd file name is refused with a hint to pass ``--doc-id``.
+        """
         if self.doc_id:
-            return self.doc_id
-        if self.source.name.startswith("source.") and self.source.parent.name:
-            return self.source.parent.name
-        return self.source.name.split(".")[0] or "document"
+            doc_id = self.doc_id
+        elif self.source.name.startswith("source.") and self.source.parent.name:
+            doc_id = self.source.parent.name
+        else:
+            doc_id = self.source.name.split(".")[0] or "document"
+        problem = check_doc_id(doc_id)
+        if problem:
+            raise UserError(f"{problem}; pass --doc-id", self.source)
+        return doc_id
 
     def step_options(self) -> StepOptions:
         return StepOptions(batch_size=self.batch_size, context=self.context,

@@ -161,3 +161,12 @@ def test_check_refuses_a_tmx_without_chinese_english_units(tmp_path: Path) -> No
         '</seg></tuv></tu></body></tmx>', encoding="utf-8")
     one_line_error(invoke(["check", tmx, "--glossary", "glossary/wic.tsv"]), str(tmx),
                    "nothing to check")
+
+
+def test_doc_id_from_an_odd_file_name_is_refused(tmp_path: Path) -> None:
+    odd = tmp_path / "-rf\x1b.zh.txt"
+    odd.write_text("世界互联网大会开幕。\n", encoding="utf-8")
+    result = invoke(["run", odd, "--out", tmp_path / "out", "--tm", tmp_path / "tm.sqlite",
+                     "-q", "--no-glossary"])
+    one_line_error(result, "--doc-id")
+    assert not (tmp_path / "out").exists()
