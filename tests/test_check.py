@@ -4,49 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import pytest
+from check_fixtures import CLEAN, GLOSSARY, PLANTED, write_tmx
 from click.testing import CliRunner
 from lxml import etree
 
 from pipeline.cli import main
 from pipeline.glossary import check_tmx, load_glossary
-
-GLOSSARY = (
-    "source\ttarget\tvariants\tforbidden\tnote\n"
-    "世界互联网大会\tWorld Internet Conference\tWIC\t\t\n"
-    "网络空间命运共同体\tcommunity with a shared future in cyberspace\t\t"
-    "cyberspace community of common destiny\t\n"
-    "GSMA\tGSMA\t\t\t\n"
-    "乌镇\tWuzhen\t\t\t\n"
-)
-
-CLEAN = [
-    ("u1", "世界互联网大会在乌镇举行。", "The World Internet Conference is held in Wuzhen."),
-    ("u2", "没有术语的句子。", "A sentence without terms."),
-]
-PLANTED = [
-    ("u3", "构建网络空间命运共同体。", "Build a cyberspace community of common destiny."),
-    ("u4", "世界互联网大会开幕。", "The internet meeting opened."),
-    ("u5", "GSMA是创始成员。", "The Gsma is a founding member."),
-]
-
-
-def write_tmx(path: Path, units: list[tuple[str, str, str]], zh: str = "zh-CN",
-              en: str = "en-US", srclang: str | None = None) -> Path:
-    """A minimal TMX 1.4 file with the given language codes."""
-    body = "".join(
-        f'<tu tuid="{tuid}"><tuv xml:lang="{zh}"><seg>{escape(src)}</seg></tuv>'
-        f'<tuv xml:lang="{en}"><seg>{escape(tgt)}</seg></tuv></tu>\n'
-        for tuid, src, tgt in units
-    )
-    path.write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n'
-        f'<header creationtool="test" creationtoolversion="1" segtype="sentence" '
-        f'o-tmf="test" adminlang="en" srclang="{srclang or zh}" datatype="plaintext"/>\n'
-        f"<body>\n{body}</body>\n</tmx>\n", encoding="utf-8")
-    return path
+from pipeline.glossary.check import escape_workflow_data, escape_workflow_property
 
 
 @pytest.fixture
@@ -165,3 +131,118 @@ def test_several_files_and_seed_glossary(tmp_path: Path) -> None:
                                         "Satya N. Gupta, president of IPv6 Forum India")])
     result = check_tmx([a, b], load_glossary(wic))
     assert (result.checked, result.terms_checked, result.failures) == (2, 5, [])
+
+
+
+def test_github_format_annotates_each_violation_at_its_tu(
+        tmp_path: Path, glossary: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tmx(tmp_path / "bad.tmx", CLEAN + PLANTED)
+    monkeypatch.chdir(tmp_path)  # a CI job passes paths relative to the checkout
+    result = _run("bad.tmx", "--glossary", glossary, "--format", "github")
+    assert result.exit_code == 1, result.output
+    # Lines 1-4 of the fixture: declaration, <tmx>, <header>, <body>; then one tu a line.
+    assert result.output.splitlines() == [
+        "::error file=bad.tmx,line=7,title=glossary%3A forbidden rendering::u3: "
+        '网络空间命运共同体: forbidden "cyberspace community of common destiny" '
+        '(use "community with a shared future in cyberspace")',
+        "::error file=bad.tmx,line=7,title=glossary%3A missing rendering::u3: "
+        '网络空间命运共同体: expected "community with a shared future in cyberspace"',
+        "::error file=bad.tmx,line=8,title=glossary%3A missing rendering::u4: "
+        '世界互联网大会: expected "World Internet Conference"',
+        "::error file=bad.tmx,line=9,title=glossary%3A missing rendering::u5: "
+        'GSMA: expected "GSMA" (found "Gsma")',
+        "checked 4 of 5 units, 5 term occurrences: 4 violations",
+    ]
+    assert _run("bad.tmx", "--glossary", glossary).output.splitlines()[0] == (
+        'bad.tmx:7: u3: forbidden: 网络空间命运共同体: forbidden "cyberspace community of '
+        'common destiny" (use "community with a shared future in cyberspace")')
+
+
+def test_github_format_escapes_properties_and_message(
+        tmp_path: Path, glossary: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "a,b:c%"
+    folder.mkdir()
+    units = [("100%,x:1", "构建网络空间命运共同体。",
+              "Build a cyberspace community of\r\ncommon destiny.")]
+    write_tmx(folder / "m.tmx", units)
+    monkeypatch.chdir(tmp_path)
+    result = _run(folder / "m.tmx", "--glossary", glossary, "--format", "github")
+    assert result.exit_code == 1
+    first = result.output.splitlines()[0]
+    assert first == (
+        "::error file=a%2Cb%3Ac%25/m.tmx,line=5,title=glossary%3A forbidden rendering::"
+        '100%25,x:1: 网络空间命运共同体: forbidden "cyberspace community of%0Acommon '
+        'destiny" (use "community with a shared future in cyberspace")')
+
+
+def test_github_escaping_rules() -> None:
+    assert escape_workflow_data("50%\r\n,:") == "50%25%0D%0A,:"
+    assert escape_workflow_property("50%\r\n,:") == "50%25%0D%0A%2C%3A"
+
+
+def test_update_baseline_then_only_new_violations_fail(tmp_path: Path, glossary: Path) -> None:
+    memory = tmp_path / "memory.tmx"
+    baseline = tmp_path / "glossary-baseline.jsonl"
+    write_tmx(memory, CLEAN + PLANTED)
+    adopt = _run(memory, "--glossary", glossary, "--update-baseline", baseline)
+    assert adopt.exit_code == 0, adopt.output
+    assert "4 violations" not in adopt.output and "(4 already in the baseline" in adopt.output
+    lines = [json.loads(line) for line in baseline.read_text(encoding="utf-8").splitlines()]
+    assert lines[0]["tmpipe-check-baseline"] == 1
+    assert sorted((e["source"], e["term"], e["kind"]) for e in lines[1:]) == [
+        ("GSMA是创始成员。", "GSMA", "missing"),
+        ("世界互联网大会开幕。", "世界互联网大会", "missing"),
+        ("构建网络空间命运共同体。", "网络空间命运共同体", "forbidden"),
+        ("构建网络空间命运共同体。", "网络空间命运共同体", "missing"),
+    ]
+    assert _run(memory, "--glossary", glossary, "--baseline", baseline).exit_code == 0
+
+    # Unrelated edits (order, tuids, new clean units, spacing) keep the legacy ones accepted.
+    edited = [("n1", "乌镇很美。", "Wuzhen is beautiful."), *reversed(PLANTED),
+              ("n2", " " + CLEAN[0][1], CLEAN[0][2])]
+    write_tmx(memory, [(f"x{i}", src, tgt) for i, (_, src, tgt) in enumerate(edited)])
+    assert _run(memory, "--glossary", glossary, "--baseline", baseline).exit_code == 0
+
+    # A new violation fails, and only it is listed.
+    planted = ("new", "世界互联网大会在乌镇举行。", "The internet meeting is held in Wuzhen.")
+    write_tmx(memory, [*edited, planted])
+    result = _run(memory, "--glossary", glossary, "--baseline", baseline,
+                  "--json", tmp_path / "r.json")
+    assert result.exit_code == 1
+    failing = [line for line in result.output.splitlines() if line.startswith(str(memory))]
+    assert len(failing) == 1 and ": new: missing: 世界互联网大会" in failing[0]
+    doc = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert [(v["tuid"], v["term"]) for v in doc["violations"]] == [("new", "世界互联网大会")]
+    assert doc["suppressed"] == 4
+
+    # Fixed: the gate passes again.
+    write_tmx(memory, [*edited, (planted[0], planted[1], "The WIC is held in Wuzhen.")])
+    assert _run(memory, "--glossary", glossary, "--baseline", baseline).exit_code == 0
+
+
+def test_update_baseline_drops_fixed_violations(tmp_path: Path, glossary: Path) -> None:
+    memory = write_tmx(tmp_path / "m.tmx", PLANTED)
+    baseline = tmp_path / "b.jsonl"
+    assert _run(memory, "--glossary", glossary, "--update-baseline", baseline).exit_code == 0
+    write_tmx(memory, PLANTED[:2] + [("u5", "GSMA是创始成员。", "GSMA is a founding member.")])
+    result = _run(memory, "--glossary", glossary, "--baseline", baseline,
+                  "--update-baseline", baseline)
+    assert result.exit_code == 0
+    assert "GSMA" not in baseline.read_text(encoding="utf-8")
+    write_tmx(memory, PLANTED)  # the GSMA slip comes back: it is new again
+    assert _run(memory, "--glossary", glossary, "--baseline", baseline).exit_code == 1
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"other": 1}\n', "not a tmpipe check baseline"),
+    ('{"tmpipe-check-baseline": 1}\n{"source": "x"}\n', ":2: baseline entry needs"),
+    ('{"tmpipe-check-baseline": 1}\nnot json\n', ":2: baseline line is not JSON"),
+])
+def test_malformed_baseline_exits_2_with_one_line(tmp_path: Path, glossary: Path,
+                                                  content: str, message: str) -> None:
+    baseline = tmp_path / "b.jsonl"
+    baseline.write_text(content, encoding="utf-8")
+    result = _run(write_tmx(tmp_path / "m.tmx", PLANTED), "--glossary", glossary,
+                  "--baseline", baseline)
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and message in result.output

@@ -1,7 +1,14 @@
-"""``tmpipe check``: the terminology gate over TMX files (exit 0 clean, 1 violations)."""
+"""``tmpipe check``: the terminology gate over TMX files (exit 0 clean, 1 violations).
+
+Reports: text lines, GitHub workflow annotations, JSON, JUnit. A baseline (an older TMX,
+or a file of accepted violations written by :func:`write_baseline`) makes only new
+violations fail.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,8 +18,18 @@ from lxml import etree
 from ..errors import UserError
 from ..fsutil import atomic_open
 from ..normalize import normalize_key
+from ..textio import open_user_file
 from .core import Glossary
 from .verify import TermViolation, verify_terms
+
+#: First key of a baseline file's header line, and the format version under it.
+BASELINE_MAGIC = "tmpipe-check-baseline"
+BASELINE_VERSION = 1
+#: Longest line a baseline file may have (one accepted violation per line).
+_BASELINE_MAX_LINE = 1 << 20
+
+#: Normalised source text → the ``(term, kind)`` violations accepted for it.
+Known = dict[str, set[tuple[str, str]]]
 
 
 @dataclass
@@ -83,9 +100,16 @@ def _violation_key(v: TermViolation) -> tuple[str, str]:
     return v.term.source, v.kind
 
 
-def baseline_violations(path: Path, glossary: Glossary) -> dict[str, set[tuple[str, str]]]:
-    """Normalised source → ``(term, kind)`` violations over all baseline units with it."""
-    known: dict[str, set[tuple[str, str]]] = {}
+def baseline_violations(path: Path, glossary: Glossary) -> Known:
+    """The accepted violations of ``path``: a baseline file, else an older TMX checked now."""
+    if _is_baseline_file(path):
+        return read_baseline(path)
+    return _tmx_violations(path, glossary)
+
+
+def _tmx_violations(path: Path, glossary: Glossary) -> Known:
+    """Normalised source → ``(term, kind)`` violations over all units of a TMX with it."""
+    known: Known = {}
     for _, _, zh, en in _zh_en_pairs(path):
         matches = glossary.match(zh)
         if matches:
@@ -123,12 +147,119 @@ def check_tmx(paths: Sequence[Path], glossary: Glossary,
     return CheckResult(units, scanned, baseline is not None)
 
 
+def accept_all(result: CheckResult) -> CheckResult:
+    """``result`` with every violation counted as already in the baseline (exit 0)."""
+    for unit in result.units:
+        unit.known.extend(unit.violations)
+        unit.violations = []
+    result.baseline = True
+    return result
+
+
+# ----------------------------------------------------------------------------- baseline file
+
+
+def _is_baseline_file(path: Path) -> bool:
+    """A baseline file starts with ``{`` (its JSON header line); a TMX with ``<``."""
+    with open_user_file(path, "baseline") as fh:
+        head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"{")
+
+
+def write_baseline(path: Path, result: CheckResult) -> int:
+    """Write every violation of ``result`` (new and known) as accepted; returns the entries.
+
+    JSON Lines: a header line, then one ``{"source", "term", "kind"}`` per line, sorted and
+    without duplicates, keyed by the normalised source text (not by file, line or tuid), so
+    the file survives unrelated edits and diffs line by line.
+    """
+    entries: dict[tuple[str, str, str], dict[str, str]] = {}
+    for unit in result.units:
+        for violation in (*unit.violations, *unit.known):
+            term, kind = _violation_key(violation)
+            key = (normalize_key(unit.source), term, kind)
+            entries.setdefault(key, {"source": unit.source, "term": term, "kind": kind})
+    header = {BASELINE_MAGIC: BASELINE_VERSION,
+              "about": "accepted glossary violations for `tmpipe check --baseline`; "
+                       "one per line, matched by source text, term and kind"}
+    with atomic_open(path, "w") as fh:
+        fh.write(json.dumps(header, ensure_ascii=False) + "\n")
+        for key in sorted(entries):
+            fh.write(json.dumps(entries[key], ensure_ascii=False) + "\n")
+    return len(entries)
+
+
+def read_baseline(path: Path) -> Known:
+    """Read a file written by :func:`write_baseline`; UserError (file and line) if malformed."""
+    known: Known = {}
+    with open_user_file(path, "baseline") as fh:
+        for number, raw in enumerate(iter(lambda: fh.readline(_BASELINE_MAX_LINE), b""), 1):
+            if len(raw) >= _BASELINE_MAX_LINE and not raw.endswith(b"\n"):
+                raise UserError("baseline line too long", path, number)
+            if not raw.strip():
+                continue
+            try:
+                item = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise UserError(f"baseline line is not JSON: {exc}", path, number) from exc
+            if number == 1:
+                if not isinstance(item, dict) or item.get(BASELINE_MAGIC) != BASELINE_VERSION:
+                    raise UserError(f"not a tmpipe check baseline (version "
+                                    f"{BASELINE_VERSION} header expected)", path, number)
+                continue
+            entry = item if isinstance(item, dict) else {}
+            source, term, kind = (entry.get(name) for name in ("source", "term", "kind"))
+            if not (isinstance(source, str) and isinstance(term, str)
+                    and isinstance(kind, str) and source and term and kind):
+                raise UserError('baseline entry needs "source", "term" and "kind" strings',
+                                path, number)
+            known.setdefault(normalize_key(source), set()).add((term, kind))
+    return known
+
+
+# ----------------------------------------------------------------------------- reports
+
+
 def describe(v: TermViolation) -> str:
     """One-line description of a violation."""
     if v.kind == "forbidden":
         return f'{v.term.source}: forbidden "{v.found}" (use "{v.term.target}")'
     near = f' (found "{v.found}")' if v.found else ""
     return f'{v.term.source}: expected "{v.term.target}"{near}'
+
+
+def escape_workflow_data(text: str) -> str:
+    """Escape a workflow command's message (GitHub's rules: ``%``, CR, LF)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_workflow_property(text: str) -> str:
+    """Escape a workflow command's property value (as data, plus ``:`` and ``,``)."""
+    return escape_workflow_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _workspace_path(file: str) -> str:
+    """``file`` relative to the working directory when it lies below it (GitHub wants
+    paths relative to the checkout), else as given."""
+    path = Path(file)
+    if path.is_absolute():
+        try:
+            return path.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return file
+    return file.replace(os.sep, "/")
+
+
+def github_annotations(result: CheckResult) -> Iterator[str]:
+    """One ``::error file=…,line=…,title=…::…`` workflow command per failing violation;
+    the line is that of the ``tu`` element."""
+    for unit, violation in result.failures:
+        props = [f"file={escape_workflow_property(_workspace_path(unit.file))}"]
+        if unit.line:
+            props.append(f"line={unit.line}")
+        props.append(f"title={escape_workflow_property(f'glossary: {violation.kind} rendering')}")
+        message = f"{unit.tuid}: {describe(violation)}"
+        yield f"::error {','.join(props)}::{escape_workflow_data(message)}"
 
 
 def result_json(result: CheckResult) -> dict:
