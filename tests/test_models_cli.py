@@ -73,7 +73,8 @@ def test_prepare_without_parts_is_one_line(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(modelstore, "_package_dir", lambda i: None)
     result = invoke("models", "prepare")
     assert result.exit_code == 2
-    assert result.stderr.startswith("tmpipe: error: embedded model part 1 missing")
+    assert result.stderr.startswith("tmpipe: error: embedded model not installed: "
+                                    "install tmpipe[model]")
     assert len(result.stderr.strip().splitlines()) == 1
 
 

@@ -141,3 +141,9 @@ def test_stamp_invalidated_by_change_and_verify_rehashes(tmp_path: Path) -> None
     result = modelstore.verify(f, sha, show_progress=False)
     assert not result.ok and result.sha256 == hashlib.sha256(b"GGUF5678").hexdigest()
     assert modelstore.verify(f, show_progress=False).ok
+
+
+def test_no_part_installed_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(modelstore, "_package_dir", lambda i: None)
+    with pytest.raises(UserError, match=r"^embedded model not installed: install tmpipe\[model\]$"):
+        modelstore.locate_parts()

@@ -153,11 +153,12 @@ def locate_parts() -> list[Part]:
         base = _package_dir(index)
         path = base / "data" / f"part{index:02d}.bin" if base else None
         if path is None or not path.is_file():
-            if base is None:
-                raise UserError(f"embedded model part {index} missing (package not installed): "
-                                "install tmpipe[model]")
-            raise UserError(f"embedded model part {index} missing ({path} not found): "
-                            f"{expected.reinstall_hint()}")
+            if base is None and not any(_package_dir(i) for i in range(1, PARTS + 1)):
+                raise UserError("embedded model not installed: install tmpipe[model]")
+            where = f" ({path} not found)" if path else " (package not installed)"
+            raise UserError(
+                f"embedded model part {index} missing{where}: {expected.reinstall_hint()}"
+            )
         parts.append(Part(index, path, size, expected.sha256))
     return parts
 
