@@ -15,7 +15,7 @@ import click
 from . import __version__
 from .errors import UserError
 
-COMMAND_MODULES = ("run", "segment", "glossary", "tm", "score", "review", "models")
+COMMAND_MODULES = ("run", "segment", "glossary", "tm", "score", "review", "models", "batch")
 
 
 class TmpipeGroup(click.Group):

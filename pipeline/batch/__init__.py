@@ -1,0 +1,1 @@
+"""Many documents: the pre-translation analysis, the batch driver and the MT executors."""
