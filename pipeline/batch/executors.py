@@ -12,8 +12,9 @@ whose ``previous`` is the source before it continues the group), and each group 
 one actor in order, preferring the actor that translated the segment the group continues
 (an engine keeps the paragraph's conversation). Only requests, terms and translations
 cross processes; the memory stays with the driver. A group whose actor dies is sent to
-another actor (a fresh one is started in the dead one's place); results are returned only
-when every group of the call has come back, so nothing is lost or stored twice.
+another actor (a fresh one is started in the dead one's place). The translation step gets
+a call's translations only when every group has come back, so nothing is lost or stored
+twice.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from __future__ import annotations
 import os
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..engines.base import Engine, Progress
+from ..engines.base import Engine, EngineOutput
 from ..errors import UserError
 from ..units import MTRequest, Term, Translation
 
@@ -84,13 +85,14 @@ class Executor(ABC):
         return DocumentEngine(self)
 
     @abstractmethod
-    def describe(self) -> tuple[str, str, str]:
-        """``(engine name, model, model sha256)`` of the loaded engine(s)."""
+    def describe(self) -> EngineDescription:
+        """What the loaded engine(s) are: name, model, hash, settings."""
 
     @abstractmethod
-    def run(self, requests: Sequence[MTRequest], terms: Sequence[Sequence[Term]],
-            progress: Progress | None) -> tuple[list[Translation], dict[str, float]]:
-        """Translations in request order, and the engines' usage spent on them."""
+    def stream(self, requests: Sequence[MTRequest], terms: Sequence[Sequence[Term]]
+               ) -> Iterator[tuple[list[int], list[Translation], dict[str, float]]]:
+        """Yield ``(indices, translations, usage)`` as each part of the requests is done:
+        every index once; ``usage`` is what the engine spent on that part."""
 
     @abstractmethod
     def close(self) -> None:
@@ -103,6 +105,20 @@ class Executor(ABC):
         self.close()
 
 
+@dataclass(frozen=True)
+class EngineDescription:
+    """The engine an executor runs, as the run report records it."""
+
+    name: str
+    model: str
+    model_sha256: str
+    settings: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, engine: Engine) -> EngineDescription:
+        return cls(engine.name, engine.model, engine.model_sha256, engine.settings_record())
+
+
 class DocumentEngine(Engine):
     """One document's view of an executor: an :class:`Engine` whose usage is the
     document's and whose ``close`` keeps the executor's engines loaded."""
@@ -111,23 +127,26 @@ class DocumentEngine(Engine):
 
     def __init__(self, executor: Executor):
         self.executor = executor
-        self.name, self.model, self.model_sha256 = executor.describe()
+        self.description = executor.describe()
+        self.name = self.description.name
+        self.model, self.model_sha256 = self.description.model, self.description.model_sha256
         self._usage: dict[str, float] = {}
 
     @classmethod
     def available(cls) -> str | None:
         return None
 
-    def translate_batch(self, segments: Sequence[MTRequest], terms: Sequence[Sequence[Term]],
-                        progress: Progress | None = None) -> list[Translation]:
-        if len(terms) != len(segments):
-            raise ValueError(f"{len(segments)} segments but {len(terms)} term lists")
-        if not segments:
-            return []
-        translations, usage = self.executor.run(segments, terms, progress)
-        for key, value in usage.items():
-            self._usage[key] = round(self._usage.get(key, 0) + value, 3)
-        return translations
+    def _translate(self, segments: Sequence[MTRequest], terms: Sequence[Sequence[Term]]
+                   ) -> Iterator[tuple[int, EngineOutput]]:
+        for indices, translations, usage in self.executor.stream(segments, terms):
+            for key, value in usage.items():
+                self._usage[key] = round(self._usage.get(key, 0) + value, 3)
+            for i, t in zip(indices, translations, strict=True):
+                yield i, EngineOutput(text=t.text, raw=t.raw, notes=list(t.notes),
+                                      retries=t.retries, seconds=t.seconds)
+
+    def settings_record(self) -> dict:
+        return dict(self.description.settings)
 
     def usage(self) -> dict[str, float]:
         return dict(self._usage)
@@ -157,22 +176,21 @@ class InProcessExecutor(Executor):
             self.stats.load_s = time.perf_counter() - start
         return self._engine
 
-    def describe(self) -> tuple[str, str, str]:
-        engine = self._loaded()
-        return engine.name, engine.model, engine.model_sha256
+    def describe(self) -> EngineDescription:
+        return EngineDescription.of(self._loaded())
 
-    def run(self, requests, terms, progress):
+    def stream(self, requests, terms):
         engine = self._loaded()
         start = time.perf_counter()
         before = engine.usage()
-        translations = engine.translate_batch(requests, terms, progress=progress)
+        translations = engine.translate_batch(requests, terms)
         seconds = time.perf_counter() - start
         self.stats.calls += 1
         self.stats.groups += 1
         self.stats.segments += len(requests)
         self.stats.engine_s += seconds
         self.stats.wall_s += seconds
-        return translations, usage_delta(engine.usage(), before)
+        yield list(range(len(requests))), translations, usage_delta(engine.usage(), before)
 
     def close(self) -> None:
         if self._engine is not None:
@@ -201,9 +219,8 @@ class EngineWorker:
         self.engine = factory(name, **options)
         self.load_s = time.perf_counter() - start
 
-    def describe(self) -> tuple[str, str, str, float, int]:
-        return (self.engine.name, self.engine.model, self.engine.model_sha256, self.load_s,
-                os.getpid())
+    def describe(self) -> tuple[EngineDescription, float, int]:
+        return EngineDescription.of(self.engine), self.load_s, os.getpid()
 
     def translate(self, requests: list[MTRequest], terms: list[list[Term]]
                   ) -> tuple[list[Translation], dict[str, float], float]:
@@ -246,7 +263,7 @@ class RayExecutor(Executor):
         self._actors: dict[int, Any] = {}  # actor number → handle
         self._next_number = 0
         self._started_ray = False
-        self._description: tuple[str, str, str] | None = None
+        self._description: EngineDescription | None = None
         self._continues: dict[str, int] = {}  # source last translated → actor number
         self.stats.workers = workers
 
@@ -263,8 +280,7 @@ class RayExecutor(Executor):
         self._ray = ray
         if not ray.is_initialized():
             try:
-                ray.init(address=self.address, include_dashboard=False,
-                         log_to_driver=False, runtime_env=self._runtime_env())
+                ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
             except (ConnectionError, ValueError, RuntimeError) as exc:
                 where = self.address or "a local Ray instance"
                 raise UserError(f"cannot start or join {where}: {exc}") from exc
@@ -276,9 +292,8 @@ class RayExecutor(Executor):
         for _ in range(self.workers):
             self._spawn()
         first = next(iter(self._actors.values()))
-        name, model, sha, _load, _pid = ray.get(first.describe.remote())
+        self._description = self._get(first.describe.remote())[0]
         self.stats.load_s = time.perf_counter() - start
-        self._description = (name, model, sha)
 
     def _runtime_env(self) -> dict:
         package_root = str(Path(__file__).resolve().parents[2])
@@ -292,13 +307,14 @@ class RayExecutor(Executor):
         options = dict(self.options)
         options.setdefault("threads", self.cpus_per_worker)
         actor_class = ray.remote(EngineWorker).options(
-            num_cpus=self.cpus_per_worker, max_restarts=0, max_task_retries=0)
+            num_cpus=self.cpus_per_worker, max_restarts=0, max_task_retries=0,
+            runtime_env=self._runtime_env())
         number = self._next_number
         self._next_number += 1
         self._actors[number] = actor_class.remote(self.factory, self.engine_name, options)
         return number
 
-    def describe(self) -> tuple[str, str, str]:
+    def describe(self) -> EngineDescription:
         self._start()
         assert self._description is not None
         return self._description
@@ -317,12 +333,21 @@ class RayExecutor(Executor):
         candidates = [n for n in self._actors if n not in job.tried] or list(self._actors)
         return min(candidates, key=lambda n: (load.get(n, 0), n))
 
-    def run(self, requests, terms, progress):
+    def _get(self, ref: Any) -> Any:
+        """``ray.get``; an error raised by the engine inside an actor is raised as itself."""
+        ray = self._ray
+        try:
+            return ray.get(ref)
+        except ray.exceptions.RayTaskError as exc:
+            cause = getattr(exc, "cause", None)
+            if isinstance(cause, UserError):
+                raise UserError(cause.message, cause.path, cause.line) from None
+            raise
+
+    def stream(self, requests, terms):
         self._start()
         ray = self._ray
         start = time.perf_counter()
-        results: list[Translation | None] = [None] * len(requests)
-        usage: dict[str, float] = {}
         load: dict[int, int] = {}
         pending: dict[Any, tuple[_Job, int]] = {}
 
@@ -336,14 +361,13 @@ class RayExecutor(Executor):
                 [requests[i] for i in job.indices], [list(terms[i]) for i in job.indices])
             pending[ref] = (job, number)
 
-        jobs = [_Job(indices) for indices in paragraph_groups(requests)]
-        for job in jobs:
-            submit(job)
+        for indices in paragraph_groups(requests):
+            submit(_Job(indices))
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)
             job, number = pending.pop(ready[0])
             try:
-                translations, spent, seconds = ray.get(ready[0])
+                translations, spent, seconds = self._get(ready[0])
             except (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError) as exc:
                 self._replace(number)
                 if job.attempts >= MAX_ATTEMPTS:
@@ -352,19 +376,12 @@ class RayExecutor(Executor):
                 self.stats.retried_groups += 1
                 submit(job)
                 continue
-            for i, translation in zip(job.indices, translations, strict=True):
-                results[i] = translation
-            for key, value in spent.items():
-                usage[key] = usage.get(key, 0) + value
             self.stats.engine_s += seconds
             self.stats.groups += 1
-            if progress:
-                progress(len(job.indices))
+            yield job.indices, translations, spent
         self.stats.calls += 1
         self.stats.segments += len(requests)
         self.stats.wall_s += time.perf_counter() - start
-        assert all(r is not None for r in results)
-        return [r for r in results if r is not None], usage
 
     def _replace(self, number: int) -> None:
         """Drop a dead actor and start another in its place."""

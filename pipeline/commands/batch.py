@@ -128,4 +128,102 @@ def analysis_tables(analysis) -> list[Table]:
     return [documents, bands]
 
 
-COMMANDS = [analyze_command]
+@click.command("batch")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("output"), show_default=True,
+              help="Output folder: one folder per document, batch.json and batch.html.")
+@click.option("--tm", "tm_path", type=_FILE, default=DEFAULT_TM, show_default=True,
+              help="Translation memory (SQLite) shared by the batch; created when missing.")
+@click.option("--glossary", type=_FILE, help=f"Term glossary [default: {DEFAULT_GLOSSARY} "
+              "when present].")
+@click.option("--no-glossary", is_flag=True, help="Run without a glossary.")
+@click.option("--engine", default="auto", show_default=True,
+              help="MT engine: auto, llm or argos.")
+@click.option("--model", "model_path", type=_FILE, envvar="TMPIPE_LLM_MODEL",
+              help="GGUF file for the llm engine [env: TMPIPE_LLM_MODEL]; with Ray, the "
+              "same path must exist on every node.")
+@click.option("--threads", type=click.IntRange(1, 256), envvar="TMPIPE_THREADS",
+              help="CPU threads per engine [default: all cores in process; with Ray, the "
+              "CPUs each worker reserves].")
+@click.option("--argos-package", metavar="NAME",
+              help="Installed argos package for --engine argos.")
+@click.option("--layout", type=click.Choice(["auto", "lines"]), default="auto",
+              show_default=True, help="As for `tmpipe run`.")
+@click.option("--fuzzy-min", type=click.FloatRange(0, 101), default=75, show_default=True,
+              help="Lowest TM match %% shown and given to the engine as an example.")
+@click.option("--fill-min", type=click.FloatRange(0, 101), default=100, show_default=True,
+              help="Lowest TM match %% used as the translation without MT.")
+@click.option("--batch-size", type=click.IntRange(1, 4096),
+              help="Segments per MT step; the memory is committed after each "
+              "[default: 8 per worker].")
+@click.option("--context/--no-context", default=True, show_default=True,
+              help="Show the engine the previous segment of the paragraph.")
+@click.option("--qa-ignore", multiple=True, metavar="CHECK", help="Skip a QA check (repeatable).")
+@click.option("--workers", type=click.IntRange(1, 1024), default=1, show_default=True,
+              help="MT workers; more than one runs them as Ray actors on this machine.")
+@click.option("--ray", "ray_address", metavar="ADDRESS|auto",
+              help="Run the MT workers on a Ray cluster (auto: the one this node joined).")
+@click.option("--resume/--redo", default=True, show_default=True,
+              help="Skip documents finished earlier with the same source and settings; "
+              "--redo runs them again (from the memory).")
+@click.option("--strict", is_flag=True, help="Exit 1 when glossary or QA errors remain.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display or summary table.")
+def batch_command(inputs: tuple[str, ...], out_dir: Path, tm_path: Path, glossary: Path | None,
+                  no_glossary: bool, engine: str, model_path: Path | None, threads: int | None,
+                  argos_package: str | None, layout: str, fuzzy_min: float, fill_min: float,
+                  batch_size: int | None, context: bool, qa_ignore: tuple[str, ...],
+                  workers: int, ray_address: str | None, resume: bool, strict: bool,
+                  quiet: bool) -> None:
+    """Translate many documents (files, folders searched recursively, glob patterns) with
+    one memory: a `tmpipe run` output folder per document, plus batch.json and batch.html.
+    Exit 1 when a document failed (the others are done), 2 when none could start."""
+    import signal
+
+    from ..batch.display import RichDisplay
+    from ..batch.driver import BatchHooks, BatchOptions, run_batch
+    from .run import _engine_options, _terminate
+
+    options = BatchOptions(
+        inputs=inputs, out_dir=out_dir, tm_path=tm_path,
+        glossary=_glossary_choice(glossary, no_glossary), engine=engine,
+        engine_options=_engine_options(engine, model_path, argos_package, threads),
+        layout=layout, fuzzy_min=fuzzy_min, fill_min=fill_min, batch_size=batch_size,
+        context=context, qa_ignore=qa_ignore, workers=workers, ray_address=ray_address,
+        resume=resume)
+    signal.signal(signal.SIGTERM, _terminate)
+    display = RichDisplay(Console(stderr=True, quiet=quiet))
+    result = run_batch(options, BatchHooks(display=display))
+    if not quiet:
+        Console().print(batch_table(result))
+    for problem in result.problems:
+        click.echo(f"tmpipe: warning: {problem}", err=True)
+    for failure in result.failures:
+        click.echo(f"tmpipe: failed: {failure.error}", err=True)
+    errors = result.totals()["qa"].get("errors", 0)
+    click.get_current_context().exit(1 if result.failures or (strict and errors) else 0)
+
+
+def batch_table(result) -> Table:
+    """The short table printed at the end of a batch: totals and where the outputs are."""
+    totals = result.totals()
+    table = Table(title=f"tmpipe batch: {totals['documents']} documents", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("documents", f"{totals['done']} done ({totals['done_earlier']} finished "
+                  f"earlier), {totals['failed']} failed")
+    lev = totals["leverage"]
+    table.add_row("segments", f"{totals['translated']} ({totals['mt_translated']} translated "
+                  f"now, {totals['batch_reused']} reused across the batch)")
+    table.add_row("memory", f"{int(lev.get('exact', 0) + lev.get('context', 0))} exact, "
+                  f"{int(lev.get('fuzzy', 0))} fuzzy, {int(lev.get('mt_reused', 0))} cached MT")
+    table.add_row("glossary / QA", f"{totals['glossary_violations']} term violations, "
+                  f"{int(totals['qa'].get('errors', 0))} QA errors")
+    executor = result.executor
+    table.add_row("time", f"{format_duration(result.elapsed_s)} total, MT "
+                  f"{format_duration(totals['mt_s'])}, {executor['workers']} worker(s)")
+    table.add_row("output", str(result.out_dir / "batch.html"))
+    return table
+
+
+COMMANDS = [analyze_command, batch_command]
