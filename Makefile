@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_align.py
 	$(BIN)/python bench/bench_e2e.py
+	$(BIN)/python bench/bench_batch.py
 
 fuzz: $(STAMP)
 	$(BIN)/python bench/fuzz/run.py --examples 10000 --json output/fuzz.json

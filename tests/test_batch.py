@@ -17,6 +17,7 @@ from lxml import etree
 
 from pipeline import flow
 from pipeline.batch.driver import BatchHooks, BatchOptions, run_batch
+from pipeline.batch.executors import ExecutorError
 from pipeline.cli import main
 from pipeline.errors import Interrupted, UserError
 from pipeline.memory import TranslationMemory
@@ -218,3 +219,15 @@ def test_one_worker_never_imports_ray(tmp_path) -> None:
                           env=env, cwd=tmp_path, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_an_engine_that_cannot_load_stops_the_batch(tmp_path) -> None:
+    docs = write_documents(tmp_path / "docs")
+
+    def no_engine(name: str, **options: object) -> FakeEngine:
+        raise UserError("no MT engine available")
+
+    with pytest.raises(ExecutorError, match="no MT engine available"):
+        run_batch(batch_options(tmp_path, docs), BatchHooks(engine_factory=no_engine))
+    state = json.loads((tmp_path / "out" / "batch.json").read_text(encoding="utf-8"))
+    assert state["documents"][0]["error"] == "no MT engine available"

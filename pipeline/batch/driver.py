@@ -25,7 +25,7 @@ from .. import __version__
 from ..errors import Interrupted, UserError
 from ..flow import DEFAULT_TM, Hooks, RunOptions
 from ..normalize import normalize_key
-from .executors import EngineFactory, Executor, make_executor
+from .executors import EngineFactory, Executor, ExecutorError, make_executor
 from .inputs import BatchDocument, collect_inputs, require_documents
 
 SUMMARY_JSON = "batch.json"
@@ -275,6 +275,9 @@ def run_batch(options: BatchOptions, hooks: BatchHooks | None = None) -> BatchRe
                     outcome.status = "done"
                 except Interrupted:
                     outcome.error = "interrupted"
+                    raise
+                except ExecutorError as exc:  # no engine: no document can be translated
+                    outcome.error = str(exc)
                     raise
                 except UserError as exc:
                     outcome.error = str(exc)

@@ -38,6 +38,10 @@ EngineFactory = Callable[..., Engine]
 MAX_ATTEMPTS = 3
 
 
+class ExecutorError(UserError):
+    """The engine cannot be loaded or the workers keep failing: the whole batch stops."""
+
+
 def default_factory(name: str, **options: Any) -> Engine:
     """The product's engine registry (imported where it runs, e.g. inside an actor)."""
     from ..engines import create_engine
@@ -172,7 +176,12 @@ class InProcessExecutor(Executor):
     def _loaded(self) -> Engine:
         if self._engine is None:
             start = time.perf_counter()
-            self._engine = self.factory(self.engine_name, **self.options)
+            try:
+                self._engine = self.factory(self.engine_name, **self.options)
+            except ExecutorError:
+                raise
+            except UserError as exc:
+                raise ExecutorError(exc.message, exc.path, exc.line) from exc
             self.stats.load_s = time.perf_counter() - start
         return self._engine
 
@@ -275,15 +284,15 @@ class RayExecutor(Executor):
         try:
             import ray
         except ImportError as exc:
-            raise UserError("--workers and --ray need Ray: pip install 'tmpipe[cluster]'"
-                            ) from exc
+            raise ExecutorError("--workers and --ray need Ray: pip install 'tmpipe[cluster]'"
+                                ) from exc
         self._ray = ray
         if not ray.is_initialized():
             try:
                 ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
             except (ConnectionError, ValueError, RuntimeError) as exc:
                 where = self.address or "a local Ray instance"
-                raise UserError(f"cannot start or join {where}: {exc}") from exc
+                raise ExecutorError(f"cannot start or join {where}: {exc}") from exc
             self._started_ray = True
         if self.cpus_per_worker is None:
             total = int(ray.cluster_resources().get("CPU", 1))
@@ -292,7 +301,10 @@ class RayExecutor(Executor):
         for _ in range(self.workers):
             self._spawn()
         first = next(iter(self._actors.values()))
-        self._description = self._get(first.describe.remote())[0]
+        try:
+            self._description = self._get(first.describe.remote())[0]
+        except UserError as exc:
+            raise ExecutorError(exc.message, exc.path, exc.line) from exc
         self.stats.load_s = time.perf_counter() - start
 
     def _runtime_env(self) -> dict:
@@ -371,8 +383,8 @@ class RayExecutor(Executor):
             except (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError) as exc:
                 self._replace(number)
                 if job.attempts >= MAX_ATTEMPTS:
-                    raise UserError(f"MT worker failed {job.attempts} times on one paragraph: "
-                                    f"{exc}") from exc
+                    raise ExecutorError(f"MT worker failed {job.attempts} times on one "
+                                        f"paragraph: {exc}") from exc
                 self.stats.retried_groups += 1
                 submit(job)
                 continue
