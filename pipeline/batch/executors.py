@@ -38,6 +38,10 @@ EngineFactory = Callable[..., Engine]
 MAX_ATTEMPTS = 3
 
 
+#: Paragraph ends remembered for sending a paragraph's continuation to the same actor.
+CONTINUATIONS_KEPT = 10_000
+
+
 class ExecutorError(UserError):
     """The engine cannot be loaded or the workers keep failing: the whole batch stops."""
 
@@ -368,6 +372,8 @@ class RayExecutor(Executor):
             job.tried.add(number)
             job.attempts += 1
             load[number] = load.get(number, 0) + len(job.indices)
+            if len(self._continues) > CONTINUATIONS_KEPT:
+                self._continues.clear()
             self._continues[requests[job.indices[-1]].source] = number
             ref = self._actors[number].translate.remote(
                 [requests[i] for i in job.indices], [list(terms[i]) for i in job.indices])
