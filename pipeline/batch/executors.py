@@ -229,10 +229,16 @@ class EngineWorker:
 
     def __init__(self, factory: EngineFactory, name: str, options: dict):
         start = time.perf_counter()
-        self.engine = factory(name, **options)
+        self.error: UserError | None = None
+        try:
+            self.engine = factory(name, **options)
+        except UserError as exc:  # reported by describe(), as the driver's own error
+            self.error = exc
         self.load_s = time.perf_counter() - start
 
     def describe(self) -> tuple[EngineDescription, float, int]:
+        if self.error is not None:
+            raise self.error
         return EngineDescription.of(self.engine), self.load_s, os.getpid()
 
     def translate(self, requests: list[MTRequest], terms: list[list[Term]]
@@ -244,7 +250,8 @@ class EngineWorker:
             time.perf_counter() - start
 
     def close(self) -> None:
-        self.engine.close()
+        if self.error is None:
+            self.engine.close()
 
 
 @dataclass
@@ -294,7 +301,7 @@ class RayExecutor(Executor):
         if not ray.is_initialized():
             try:
                 ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
-            except (ConnectionError, ValueError, RuntimeError) as exc:
+            except Exception as exc:  # noqa: BLE001 - Ray raises plain Exception too
                 where = self.address or "a local Ray instance"
                 raise ExecutorError(f"cannot start or join {where}: {exc}") from exc
             self._started_ray = True
@@ -309,6 +316,9 @@ class RayExecutor(Executor):
             self._description = self._get(first.describe.remote())[0]
         except UserError as exc:
             raise ExecutorError(exc.message, exc.path, exc.line) from exc
+        except ray.exceptions.RayActorError as exc:
+            raise ExecutorError("MT worker could not start: "
+                                + str(exc).strip().splitlines()[0]) from exc
         self.stats.load_s = time.perf_counter() - start
 
     def _runtime_env(self) -> dict:
