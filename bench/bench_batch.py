@@ -30,6 +30,7 @@ from pipeline.batch.executors import RayExecutor  # noqa: E402
 ARTICLE = REPO / "segments" / "zjrb-2023-11-07" / "source.zh.txt"
 NEWS40 = REPO / "bench" / "quality" / "news40.tsv"
 GLOSSARY = REPO / "glossary" / "wic.tsv"
+MIN_DOCUMENTS = 22
 BOILERPLATE = (
     "来源：浙江日报",
     "责任编辑：王伟",
@@ -38,8 +39,15 @@ BOILERPLATE = (
 
 
 def build_corpus(folder: Path, article_lines: int | None, news: int | None,
-                 article_docs: int = 10, news_docs: int = 10) -> list[Path]:
-    """Write the documents; returns their paths in batch order."""
+                 article_docs: int = 10, news_docs: int = 10,
+                 documents_min: int = MIN_DOCUMENTS) -> list[Path]:
+    """Write the documents; returns their paths in batch order.
+
+    The article's lines and the news sentences are cut into up to ``article_docs`` and
+    ``news_docs`` documents; documents that republish two earlier documents' first
+    paragraphs are added until there are ``documents_min``; every document ends with the
+    boilerplate lines.
+    """
     lines = [line for line in ARTICLE.read_text(encoding="utf-8").splitlines() if line.strip()]
     lines = lines[:article_lines] if article_lines else lines
     rows = NEWS40.read_text(encoding="utf-8").splitlines()[1:]
@@ -48,8 +56,9 @@ def build_corpus(folder: Path, article_lines: int | None, news: int | None,
     for chunks, count in ((lines, article_docs), (sentences, news_docs)):
         size = max(1, -(-len(chunks) // count))
         documents += [chunks[i:i + size] for i in range(0, len(chunks), size)]
-    documents.append(documents[0][: max(1, len(documents[0]) // 2)] + documents[-1][:1])
-    documents.append(documents[len(documents) // 2][:2])
+    originals = len(documents)
+    for n in range(max(2, documents_min - originals)):
+        documents.append([documents[n % originals][0], documents[(n + 1) % originals][0]])
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for n, paragraphs in enumerate(documents, start=1):
@@ -90,6 +99,8 @@ def run_config(corpus: Path, workdir: Path, workers: int, ray: bool, engine: str
 
 
 def main() -> None:
+    # a loaded machine starts Ray's node manager slowly; give it time rather than fail
+    os.environ.setdefault("RAY_raylet_start_wait_time_s", "120")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--article-lines", type=int, default=None,
                         help="Use only the article's first N non-empty lines.")

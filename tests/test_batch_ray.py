@@ -4,6 +4,7 @@ stored twice; one small batch with the embedded model (``-m model``)."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -43,6 +44,7 @@ def slow_factory(name: str, **options: object) -> FakeEngine:
 
 @pytest.fixture(scope="module")
 def cluster():
+    os.environ.setdefault("RAY_raylet_start_wait_time_s", "120")  # slow on a loaded machine
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
