@@ -45,7 +45,7 @@ def format_duration(seconds: float) -> str:
 @click.option("--layout", type=click.Choice(["auto", "lines"]), default="auto",
               show_default=True, help="Segmentation layout, as for `tmpipe run`.")
 @click.option("--fill-min", type=click.FloatRange(0, 101), default=100, show_default=True,
-              help="Lowest human TM match %% that needs no MT, as for `tmpipe run`.")
+              help="Lowest human TM match % that needs no MT, as for `tmpipe run`.")
 @click.option("--engine", default="auto", show_default=True,
               help="Engine whose cached MT counts as reusable (not loaded).")
 @click.option("--model", "model_path", type=_FILE, envvar="TMPIPE_LLM_MODEL",
@@ -151,9 +151,9 @@ def analysis_tables(analysis) -> list[Table]:
 @click.option("--layout", type=click.Choice(["auto", "lines"]), default="auto",
               show_default=True, help="As for `tmpipe run`.")
 @click.option("--fuzzy-min", type=click.FloatRange(0, 101), default=75, show_default=True,
-              help="Lowest TM match %% shown and given to the engine as an example.")
+              help="Lowest TM match % shown and given to the engine as an example.")
 @click.option("--fill-min", type=click.FloatRange(0, 101), default=100, show_default=True,
-              help="Lowest TM match %% used as the translation without MT.")
+              help="Lowest TM match % used as the translation without MT.")
 @click.option("--batch-size", type=click.IntRange(1, 4096),
               help="Segments per MT step; the memory is committed after each "
               "[default: 8 per worker].")
