@@ -115,3 +115,11 @@ def test_band_edges_and_word_estimate() -> None:
         "no_match"]
     counts = count_text("GSMA发布了2023年报告")
     assert counts.han == 6 and counts.words == round(6 * 0.75) + 2
+
+
+def test_json_dash_prints_only_the_json(tmp_path, folder) -> None:
+    result = CliRunner().invoke(main, ["analyze", str(folder), "--tm",
+                                       str(tmp_path / "tm.sqlite"), "--json", "-"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["totals"]["documents"] == 2

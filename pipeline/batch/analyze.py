@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UserError
+from ..han import HAN
 from ..normalize import normalize_key
 from ..textio import read_text
 from .inputs import BatchDocument
@@ -46,7 +47,6 @@ WORDS_PER_HAN = 0.75
 #: Seconds of MT per segment with the embedded model on 2 cores (README "Performance").
 MT_SECONDS_PER_SEGMENT = 1.86
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_OR_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9'.,%\-]*")
 
 
@@ -145,7 +145,7 @@ class BatchAnalysis:
 def count_text(text: str) -> Counts:
     """One segment's Chinese characters and English-word estimate (Latin words and numbers
     count as one word each)."""
-    han = len(_HAN.findall(text))
+    han = len(HAN.findall(text))
     words = round(han * WORDS_PER_HAN) + len(_LATIN_OR_NUMBER.findall(text))
     return Counts(segments=1, han=han, words=max(1, words))
 

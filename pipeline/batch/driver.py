@@ -188,14 +188,13 @@ def reference_for(source: Path) -> Path | None:
 
 
 def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+    """The file's sha256, or "" when it cannot be read (the document then fails on reading)."""
+    from ..engines.modelstore import hash_file
+
     try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
+        return hash_file(path)
+    except UserError:
         return ""
-    return digest.hexdigest()
 
 
 def load_previous(out_dir: Path) -> dict[str, dict]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -10,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..flow import DEFAULT_GLOSSARY, DEFAULT_TM
+from .jsonout import emit_json, json_option, to_stdout
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
 
@@ -41,7 +41,7 @@ def format_duration(seconds: float) -> str:
 @click.option("--glossary", type=_FILE, help=f"Term glossary [default: {DEFAULT_GLOSSARY} "
               "when present].")
 @click.option("--no-glossary", is_flag=True, help="Do not count glossary terms.")
-@click.option("--json", "json_path", type=_FILE, help="Also write the analysis as JSON here.")
+@json_option("the analysis")
 @click.option("--layout", type=click.Choice(["auto", "lines"]), default="auto",
               show_default=True, help="Segmentation layout, as for `tmpipe run`.")
 @click.option("--fill-min", type=click.FloatRange(0, 101), default=100, show_default=True,
@@ -55,7 +55,7 @@ def format_duration(seconds: float) -> str:
               "measured speed on 2 cores].")
 @click.option("-q", "--quiet", is_flag=True, help="No table; only --json and problems.")
 def analyze_command(inputs: tuple[str, ...], tm_path: Path, glossary: Path | None,
-                    no_glossary: bool, json_path: Path | None, layout: str, fill_min: float,
+                    no_glossary: bool, json_path: str | None, layout: str, fill_min: float,
                     engine: str, model_path: Path | None, seconds_per_segment: float | None,
                     quiet: bool) -> None:
     """Count segments, characters, repetitions, memory matches, glossary terms and the
@@ -64,7 +64,6 @@ def analyze_command(inputs: tuple[str, ...], tm_path: Path, glossary: Path | Non
     from ..batch.analyze import MT_SECONDS_PER_SEGMENT, analyze_documents
     from ..batch.inputs import collect_inputs, require_documents
     from ..errors import UserError
-    from ..fsutil import atomic_write_text
 
     found = collect_inputs(inputs)
     documents = require_documents(found)
@@ -78,10 +77,8 @@ def analyze_command(inputs: tuple[str, ...], tm_path: Path, glossary: Path | Non
         seconds_per_segment=seconds_per_segment or MT_SECONDS_PER_SEGMENT)
     if not analysis.analysed:
         raise UserError(analysis.failures[0].error or "nothing could be analysed")
-    if json_path is not None:
-        atomic_write_text(json_path, json.dumps(analysis.as_dict(), ensure_ascii=False,
-                                                indent=1) + "\n")
-    if not quiet:
+    emit_json(json_path, analysis.as_dict())
+    if not quiet and not to_stdout(json_path):
         out = Console()
         for table in analysis_tables(analysis):
             out.print(table)
