@@ -305,9 +305,14 @@ class RayExecutor(Executor):
                 where = self.address or "a local Ray instance"
                 raise ExecutorError(f"cannot start or join {where}: {exc}") from exc
             self._started_ray = True
-        if self.cpus_per_worker is None:
-            total = int(ray.cluster_resources().get("CPU", 1))
-            self.cpus_per_worker = max(1, total // max(1, self.workers))
+        total = int(ray.cluster_resources().get("CPU", 1))
+        if self.workers > total:
+            raise ExecutorError(f"--workers {self.workers} needs at least one CPU each; the Ray "
+                                f"cluster has {total}")
+        if self.cpus_per_worker is None:  # an actor lives on one node: at most a node's CPUs
+            largest = max((int(n["Resources"].get("CPU", 0)) for n in ray.nodes()
+                           if n.get("Alive")), default=1)
+            self.cpus_per_worker = max(1, min(largest, total // self.workers))
         start = time.perf_counter()
         for _ in range(self.workers):
             self._spawn()
