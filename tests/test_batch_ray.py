@@ -138,3 +138,12 @@ def test_small_batch_with_the_embedded_model(tmp_path, cluster) -> None:
         assert alone.exit_code == 0, alone.output
         ours = (tmp_path / "out" / name / f"{name}.en.txt").read_text()
         assert ours == (tmp_path / "alone" / name / f"{name}.en.txt").read_text()
+
+
+def test_more_workers_than_cpus_is_an_error_not_a_wait(cluster) -> None:
+    from pipeline.batch.executors import ExecutorError
+
+    executor = ray_executor(fake_factory, workers=3)
+    with pytest.raises(ExecutorError, match="cluster has 2"):
+        executor.describe()
+    executor.close()
