@@ -10,16 +10,19 @@ from __future__ import annotations
 import math
 import re
 import statistics
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from .errors import UserError
 from .han import HAN, has_han
-from .numbers import match_numbers
+from .injection import echoes_only_latin, foreign_content
+from .numbers import find_numbers, match_numbers
 from .units import Flag, Unit
 
 TERM_CHECK = "term-violation"
+INJECTION_CHECK = "not-a-translation"
 _CHINESE_PUNCT = re.compile(r"[，。、；：？！（）【】《》「」『』〈〉～]")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 _PAIRS = (("(", ")"), ("[", "]"), ("“", "”"), ("‘", "’"))
@@ -181,6 +184,45 @@ def check_length_ratio(unit: Unit, bounds: LengthRange | None) -> list[Flag]:
                  f"(median {math.exp(bounds.median):.2f})")]
 
 
+# --------------------------------------------------------------------------- not a translation
+
+
+def _shares_anchor(unit: Unit) -> bool | None:
+    """Whether the target keeps any of the source's numbers, Latin words or term renderings
+    (None when the source has none of them)."""
+    target = unit.target.lower()
+    latin = {w.lower() for w in _WORD.findall(unicodedata.normalize("NFKC", unit.source))
+             if len(w) > 1 and not w.isdigit()}
+    renderings = {r.lower() for m in unit.terms for r in (m.term.target, *m.term.variants) if r}
+    numbers = find_numbers(unit.source)
+    if not (latin or renderings or numbers):
+        return None
+    if any(a in target for a in latin | renderings):
+        return True
+    missing = sum(p.kind == "missing" for p in match_numbers(unit.source, unit.target))
+    return missing < len(numbers)
+
+
+def check_not_a_translation(unit: Unit, bounds: LengthRange | None) -> list[Flag]:
+    """The target is not a translation of the source: it has markup, code, URLs or assistant
+    talk the source lacks, repeats only the source's Latin text, or shares none of its numbers,
+    Latin words and term renderings while its length is far outside the learned range."""
+    if not unit.target.strip():
+        return []
+    reasons = foreign_content(unit.source, unit.target)
+    if echoes_only_latin(unit.source, unit.target):
+        reasons.append("only the source's non-Chinese text, the Chinese left out")
+    ratio = _log_ratio(unit)
+    if (not reasons and bounds is not None and ratio is not None
+            and abs(ratio - bounds.median) > 2 * (bounds.high - bounds.median)
+            and _shares_anchor(unit) is False):
+        reasons.append(f"none of the source's numbers, names or terms, and length ratio "
+                       f"{math.exp(ratio):.2f} far outside the document's")
+    if not reasons:
+        return []
+    return [Flag(INJECTION_CHECK, "error", "not a translation: " + "; ".join(reasons))]
+
+
 # --------------------------------------------------------------------------- running
 
 UNIT_CHECKS: dict[str, Callable[[Unit], list[Flag]]] = {
@@ -191,7 +233,7 @@ UNIT_CHECKS: dict[str, Callable[[Unit], list[Flag]]] = {
     "punctuation": check_punctuation,
     "repetition": check_repetition,
 }
-CHECKS = (*UNIT_CHECKS, "length-ratio")
+CHECKS = (*UNIT_CHECKS, "length-ratio", INJECTION_CHECK)
 
 
 def _validate_ignore(ignore: Collection[str]) -> set[str]:
@@ -227,7 +269,8 @@ def run_checks(units: Sequence[Unit], ignore: Collection[str] = ()) -> dict:
     """
     ignored = _validate_ignore(ignore)
     active = [name for name in UNIT_CHECKS if name not in ignored]
-    bounds = None if "length-ratio" in ignored else learn_length_range(units)
+    bounds = (None if {"length-ratio", INJECTION_CHECK} <= ignored
+              else learn_length_range(units))
     for unit in units:
         unit.flags = [f for f in unit.flags if f.check not in CHECKS]
         if not unit.segment.translatable:
@@ -239,7 +282,10 @@ def run_checks(units: Sequence[Unit], ignore: Collection[str] = ()) -> dict:
             unit.flags.extend(UNIT_CHECKS[name](unit))
         if "length-ratio" not in ignored:
             unit.flags.extend(check_length_ratio(unit, bounds))
+        if INJECTION_CHECK not in ignored:
+            unit.flags.extend(check_not_a_translation(unit, bounds))
     summary = summarize(units, ignored)
     summary["ignored"] = sorted(ignored)
-    summary["length_ratio"] = bounds.as_dict() if bounds else None
+    summary["length_ratio"] = (bounds.as_dict() if bounds and "length-ratio" not in ignored
+                               else None)
     return summary
