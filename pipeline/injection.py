@@ -4,7 +4,8 @@ A model that obeyed an instruction hidden in the source (or talked about its tas
 markup, code, URLs or assistant talk that the source does not contain. :func:`foreign_content`
 lists such pieces of a target; each is ignored when the source has it too (compared after
 NFKC, so full-width ``＜ｓｃｒｉｐｔ＞`` counts), and assistant talk is ignored when the source
-has Chinese words saying the same (a faithful translation of a sentence about instructions).
+has Chinese words saying the same (a faithful translation of a sentence about instructions),
+quoted in the target where they are quoted in the source.
 :func:`echoes_only_latin` finds a target made only of the source's own Latin text.
 """
 
@@ -66,6 +67,18 @@ def _url_core(url: str) -> str:
     return url.rstrip(".,;:!?").lower()
 
 
+def _quoted(text: str, at: int) -> bool:
+    """Whether offset ``at`` of ``text`` lies inside quotation marks."""
+    before = text[:at]
+    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
+
+
+def _said(cue: re.Pattern[str], source: str, quoted: bool) -> bool:
+    """The source says what ``cue`` finds: outside quotation marks, or inside them when the
+    target's words are quoted too (a quoted “我是AI助手” is no licence to answer as one)."""
+    return any(quoted or not _quoted(source, m.start()) for m in cue.finditer(source))
+
+
 def foreign_content(source: str, target: str) -> list[str]:
     """Pieces of ``target`` that are markup, code, URLs or assistant talk absent from ``source``.
 
@@ -86,7 +99,8 @@ def foreign_content(source: str, target: str) -> list[str]:
             found.append(f"code {m.group(0)[:30]}")
     for talk, cue in _TALK:
         m = talk.search(target)
-        if m and not cue.search(source) and _fold(m.group(0)) not in src:
+        if m and not _said(cue, source, quoted=_quoted(target, m.start())) and (
+                _fold(m.group(0)) not in src):
             found.append(f"assistant talk “{m.group(0).strip()[:40]}”")
     return list(dict.fromkeys(found))
 
