@@ -1,10 +1,17 @@
 """The translation memory: a SQLite file with exact, context and fuzzy leverage.
 
 Storage: one ``units`` table (source, target, languages, normalised key, key of the
-previous source, origin, provenance, dates, QA flags, scores, TMX props and inline XML)
-and an FTS5 trigram index over the key. WAL mode and a busy timeout let two processes
-use one memory at once; every batch is one transaction. A ``schema_version`` table
-drives migrations; a newer version or a file that is not SQLite is refused.
+previous source, origin, review state, the MT text a human target replaced, a version
+counter, provenance, dates, QA flags, scores, TMX props and inline XML), a
+``unit_history`` table keeping every superseded version of a unit, and an FTS5 trigram
+index over the key. WAL mode and a busy timeout let two processes use one memory at
+once; every batch, edit and import is one transaction. A ``schema_version`` table drives
+migrations (1 → 2 adds states and history in place); a newer version or a file that is
+not SQLite is refused.
+
+Leverage follows origin and state (:func:`choose_leverage`): human-written units fill
+unless rejected, MT fills only once a person approved it, unreviewed MT is reused only
+as cached MT of the same engine.
 
 Matching (:meth:`TranslationMemory.lookup`): 101 when the key and the previous
 segment's key match, 100 when the key matches, else fuzzy: candidates from a few rare
@@ -21,7 +28,7 @@ import json
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -33,10 +40,13 @@ from .normalize import normalize_key, strip_punctuation
 from .tmx import TU, iter_tus, tmx_date, unit_props
 from .units import TMMatch, Unit
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_TM_PATH = Path("output/memory.sqlite")  # same default as flow.DEFAULT_TM
 HUMAN_ORIGINS = ("human", "tm-import", "aligned")
 STORED_ORIGINS = ("mt", *HUMAN_ORIGINS)
+STATES = ("draft", "translated", "reviewed", "approved", "rejected")
+MT_MARKS = frozenset({"mt", "mt!", "copy", "machine translation", "machine-translation",
+                      "machinetranslation", "machine_translation"})
 CHUNK = 5000
 NUMBER_PENALTY = 5.0
 LATIN_PENALTY = 2.0
@@ -88,14 +98,35 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             INSERT INTO units_fts(units_fts, rowid, key) VALUES ('delete', old.id, old.key);
             INSERT INTO units_fts(rowid, key) VALUES (new.id, new.key); END""",
     ),
+    2: (
+        "ALTER TABLE units ADD COLUMN state TEXT NOT NULL DEFAULT 'translated'",
+        "ALTER TABLE units ADD COLUMN mt_target TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE units ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE units ADD COLUMN replaces INTEGER",
+        "UPDATE units SET state = 'draft', mt_target = target WHERE origin = 'mt'",
+        """CREATE TABLE unit_history (
+            id INTEGER PRIMARY KEY,
+            unit_id INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            changed_at TEXT NOT NULL,
+            changed_by TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            target TEXT NOT NULL
+        )""",
+        "CREATE INDEX unit_history_unit ON unit_history(unit_id, version)",
+        "CREATE INDEX units_tuid ON units(doc_id, tuid)",
+    ),
 }
 
 _COLUMNS = (
     "source, target, source_lang, target_lang, key, prev_key, origin, engine, model, "
     "model_sha256, doc_id, tuid, created_at, created_by, changed_at, changed_by, flags, "
-    "scores, props, source_xml, target_xml"
+    "scores, props, source_xml, target_xml, state, mt_target, version, replaces"
 )
 _PLACEHOLDERS = ", ".join("?" * len(_COLUMNS.split(",")))
+# Storing a translation again refreshes its dates and provenance; MT never touches a
+# unit a person has reviewed, and only a draft unit takes the new origin and state.
 _UPSERT = (
     f"INSERT INTO units ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) "
     "ON CONFLICT(key, prev_key, target) DO UPDATE SET "
@@ -103,12 +134,14 @@ _UPSERT = (
     "doc_id = excluded.doc_id, tuid = excluded.tuid, flags = excluded.flags, "
     "scores = excluded.scores, props = excluded.props, engine = excluded.engine, "
     "model = excluded.model, model_sha256 = excluded.model_sha256, "
-    "origin = CASE WHEN units.origin = 'mt' THEN excluded.origin ELSE units.origin END"
+    "origin = CASE WHEN units.state = 'draft' THEN excluded.origin ELSE units.origin END, "
+    "state = CASE WHEN units.state = 'draft' THEN excluded.state ELSE units.state END "
+    "WHERE units.state = 'draft' OR excluded.origin != 'mt'"
 )
 _INSERT_NEW = f"INSERT INTO units ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) ON CONFLICT DO NOTHING"
 _SELECT = (
     "SELECT id, source, target, key, prev_key, origin, engine, model_sha256, changed_at, model, "
-    "flags, props"
+    "flags, props, state, changed_by"
 )
 
 
@@ -136,13 +169,26 @@ class StoredUnit:
     props: dict[str, str] = field(default_factory=dict)
     source_xml: str | None = None
     target_xml: str | None = None
+    state: str = "translated"
+    mt_target: str = ""  # the MT text (for an edited unit: the MT its target replaced)
+    version: int = 1
+    replaces: int | None = None  # id of the unit this one replaced on import
+
+    @property
+    def leverage(self) -> str:
+        """How the leverage policy shows this unit (see :func:`leverage_label`)."""
+        return leverage_label(self.origin, self.state, self.changed_by)
 
     def to_tu(self) -> TU:
-        """The TMX unit for export (props carry the stored origin and provenance)."""
+        """The TMX unit for export (props carry the stored origin, state and provenance)."""
         props = dict(self.props)
         props["x-origin"] = self.origin
+        props["x-state"] = self.state
+        props["x-leverage"] = self.leverage
         for name, value in (("x-engine", self.engine), ("x-model", self.model),
-                            ("x-model-sha256", self.model_sha256), ("x-doc", self.doc_id)):
+                            ("x-model-sha256", self.model_sha256), ("x-doc", self.doc_id),
+                            ("x-mt-target", self.mt_target if self.mt_target != self.target
+                             else "")):
             if value:
                 props[name] = value
         return TU(
@@ -152,6 +198,83 @@ class StoredUnit:
             creationdate=self.created_at, changedate=self.changed_at,
             creationid=self.created_by, changeid=self.changed_by,
         )
+
+
+# ----------------------------------------------------------------------------- policy
+
+
+class EditConflict(Exception):
+    """A unit changed since the editor read it; ``current`` is the stored unit now."""
+
+    def __init__(self, current: StoredUnit):
+        super().__init__(f"unit {current.id} is at version {current.version}; "
+                         "reload it before saving")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class Leverage:
+    """What the memory offers one segment under the leverage policy.
+
+    ``fill`` is used as the translation; ``cached_mt`` is reused as MT (still shown as MT);
+    ``example`` is the best remaining match, shown to the engine. At most one of ``fill``
+    and ``cached_mt`` is set.
+    """
+
+    fill: TMMatch | None = None
+    cached_mt: TMMatch | None = None
+    example: TMMatch | None = None
+
+
+def human_written(origin: str) -> bool:
+    """Whether a stored origin means a person wrote the text."""
+    return origin in HUMAN_ORIGINS
+
+
+def fills(match: TMMatch) -> bool:
+    """Whether a stored unit may be used as a translation without MT.
+
+    Human-written units fill unless rejected; MT fills only once a person approved it.
+    """
+    if match.state == "rejected":
+        return False
+    return human_written(match.origin) or (match.origin == "mt" and match.state == "approved")
+
+
+def leverage_label(origin: str, state: str, changed_by: str = "") -> str:
+    """The provenance shown to reviewers: ``human``, ``MT, approved by NAME``, ``MT``, …"""
+    if origin == "mt":
+        if state == "approved":
+            return f"MT, approved by {changed_by or 'unknown'}"
+        return "MT" if state in ("draft", "translated", "") else f"MT, {state}"
+    return origin if state in ("translated", "") else f"{origin}, {state}"
+
+
+def choose_leverage(matches: Sequence[TMMatch], fill_min: float,
+                    engine_now: Callable[[], tuple[str, str | None] | None]) -> Leverage:
+    """Apply the leverage policy to ``matches`` (best first, from :meth:`lookup`).
+
+    A fillable match (:func:`fills`) at or above ``fill_min`` is the translation. Otherwise
+    an exact, unreviewed MT unit made by the engine (and model) that would run now, as
+    ``engine_now()`` says (None: any engine), is reused as cached MT. Rejected units are
+    never offered, not even as examples.
+    """
+    usable = [m for m in matches if m.state != "rejected"]
+    fillable = [m for m in usable if fills(m)]
+    best = fillable[0] if fillable else None
+    if best is not None and best.score >= fill_min:
+        return Leverage(fill=best)
+    cached = next((m for m in usable if m.origin == "mt" and m.kind != "fuzzy"
+                   and not fills(m)), None)
+    if cached is not None and _same_engine(cached, engine_now()):
+        return Leverage(cached_mt=cached)
+    return Leverage(example=best or (usable[0] if usable else None))
+
+
+def _same_engine(match: TMMatch, now: tuple[str, str | None] | None) -> bool:
+    if now is None:
+        return True
+    return match.engine == now[0] and (now[1] is None or match.model == now[1])
 
 
 # ----------------------------------------------------------------------------- scoring
@@ -221,7 +344,8 @@ def score_fuzzy(query_key: str, tm_key: str) -> tuple[float, tuple[str, ...]]:
 
 
 def _rank(match: TMMatch, changed_at: str) -> tuple:
-    return (-match.score, match.origin == "mt", _neg(changed_at), -(match.unit_id or 0))
+    return (-match.score, match.state == "rejected", not fills(match), match.origin == "mt",
+            _neg(changed_at), -(match.unit_id or 0))
 
 
 def _neg(text: str) -> tuple[int, ...]:
@@ -233,6 +357,33 @@ def _fts_quote(gram: str) -> str:
 
 
 # ----------------------------------------------------------------------------- input
+
+
+@dataclass
+class ImportSummary:
+    """What one import did: units read, added, already present, replacing a stored
+    target, and how many carried a provenance mark that contradicted the requested origin."""
+
+    read: int = 0
+    added: int = 0
+    present: int = 0
+    replaced: int = 0
+    conflicts: int = 0
+    header: tuple[int, str] | None = None  # (line, text) of a skipped TSV header
+
+
+def _declared_origin(tu: TU) -> str | None:
+    """The origin a TU claims: ``mt`` for MT marks (``x-origin``, ``creationid`` or
+    ``changeid`` such as ``MT!``), a human origin from ``x-origin``, else None."""
+    claimed = tu.props.get("x-origin", "").strip().lower()
+    if claimed.startswith("tm-") and tu.props.get("x-tm-origin"):
+        claimed = tu.props["x-tm-origin"].strip().lower()  # a fill from a stored unit
+    if claimed in MT_MARKS:
+        return "mt"
+    for ident in (tu.creationid, tu.changeid):
+        if ident.strip().lower() in MT_MARKS:
+            return "mt"
+    return claimed if claimed in HUMAN_ORIGINS else None
 
 
 def _open_text_lines(path: Path) -> Iterator[str]:
@@ -256,9 +407,32 @@ def _open_text_lines(path: Path) -> Iterator[str]:
             raise UserError(f"cannot read: {exc}", path, line_no + 1) from exc
 
 
-def iter_tsv_pairs(path: str | Path) -> Iterator[tuple[str, str]]:
-    """Stream ``source<TAB>target`` pairs from a TSV file (optionally gzip-compressed)."""
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_HEADER_WORDS = frozenset({
+    "source", "target", "src", "tgt", "zh", "en", "zh-cn", "zh_cn", "en-us", "en-gb",
+    "chinese", "english", "中文", "英文", "原文", "译文", "term", "translation", "text",
+})
+
+
+def is_header_line(source: str, target: str) -> bool:
+    """Whether a TSV's first line names its columns (``source<TAB>target``, ``zh<TAB>en``)."""
+    names = (source.strip().lower(), target.strip().lower())
+    if all(name in _HEADER_WORDS for name in names):
+        return True
+    return not _HAN.search(source) and all(
+        re.fullmatch(r"[A-Za-z][A-Za-z_ -]{0,19}", name) for name in names)
+
+
+def iter_tsv_pairs(path: str | Path,
+                   on_header: Callable[[int, str], None] | None = None
+                   ) -> Iterator[tuple[str, str]]:
+    """Stream ``source<TAB>target`` pairs from a TSV file (optionally gzip-compressed).
+
+    A first line that names the columns (:func:`is_header_line`) is skipped and reported
+    to ``on_header(line_no, line)``.
+    """
     path = Path(path)
+    first = True
     for line_no, line in enumerate(_open_text_lines(path), start=1):
         line = line.rstrip("\r\n")
         if not line.strip():
@@ -268,6 +442,12 @@ def iter_tsv_pairs(path: str | Path) -> Iterator[tuple[str, str]]:
             raise UserError(f"expected 2 tab-separated columns, found {len(parts)}", path,
                             line_no)
         source, target = parts[0].strip(), parts[1].strip()
+        if first and is_header_line(source, target):
+            first = False
+            if on_header:
+                on_header(line_no, line)
+            continue
+        first = False
         if not source or not target:
             raise UserError("empty source or target", path, line_no)
         yield source, target
@@ -372,8 +552,10 @@ class TranslationMemory:
         """Store a batch of pipeline units in one transaction.
 
         ``tm-*`` units (already from the memory) and units without a target are
-        skipped. Origins other than human/tm-import/aligned are stored as ``mt``.
-        Storing the same source, context and target again updates its dates.
+        skipped. Origins other than human/tm-import/aligned are stored as ``mt`` in state
+        ``draft``, the MT text kept as ``mt_target``; human origins as ``translated``.
+        Storing the same source, context and target again updates its dates, never the
+        record of a unit a person reviewed.
         """
         if len(units) != len(previous_sources):
             raise ValueError("units and previous_sources differ in length")
@@ -393,72 +575,120 @@ class TranslationMemory:
         flags = [{"check": f.check, "severity": f.severity, "message": f.message}
                  for f in unit.flags]
         props = unit_props(unit, doc_id)
+        mt = origin == "mt"
         return (
             unit.source, unit.target, "zh-CN", "en", normalize_key(unit.source),
             normalize_key(prev) if prev else "", origin, unit.engine, unit.model,
             unit.model_sha256, doc_id, unit.tuid(doc_id), now, unit.engine or "tmpipe", now,
             unit.engine or "tmpipe", json.dumps(flags, ensure_ascii=False),
             json.dumps(unit.scores), json.dumps(props, ensure_ascii=False), None, None,
+            "draft" if mt else "translated", unit.target if mt else "", 1, None,
         )
 
     def import_pairs(self, pairs: Iterable[tuple[str, str] | TU], origin: str = "tm-import",
-                     progress=None) -> int:
-        """Stream ``(source, target)`` pairs or TMX :class:`TU`\\ s into the memory.
+                     progress=None, *, state: str = "translated", engine: str = "") -> int:
+        """Import ``(source, target)`` pairs or TMX :class:`TU`\\ s; return how many were new.
 
-        Commits every :data:`CHUNK` units; returns how many new units were stored
-        (exact duplicates are skipped). A TU whose ``x-origin`` prop is ``mt`` stays
-        ``mt`` whatever ``origin`` says: MT is never laundered into human quality.
+        See :meth:`import_items` for the rules.
+        """
+        return self.import_items(pairs, origin, state=state, engine=engine,
+                                 progress=progress).added
+
+    def import_items(self, items: Iterable[tuple[str, str] | TU], origin: str = "tm-import",
+                     *, state: str = "translated", engine: str = "", progress=None,
+                     source_name: str = "") -> ImportSummary:
+        """Import pairs or TUs in ONE transaction: a failure leaves the memory as it was.
+
+        Provenance survives the round trip: a unit whose source and target equal a stored
+        unit (whatever its context) is skipped and the stored origin and state win; a new
+        target for a stored source is stored as a new unit linked (``replaces``) to the
+        newest stored one, keeping the MT text it replaced. A TU marked as MT (``x-origin``,
+        ``creationid``/``changeid``) stays ``mt`` whatever ``origin`` says, and
+        ``origin="mt"`` stores human-marked units as MT; either conflict is counted.
         """
         if origin not in STORED_ORIGINS:
             raise UserError(f"unknown origin {origin!r}; use one of {', '.join(STORED_ORIGINS)}")
+        if state not in STATES:
+            raise UserError(f"unknown state {state!r}; use one of {', '.join(STATES)}")
+        summary = ImportSummary()
         now = tmx_date()
-        added = 0
-        chunk: list[tuple] = []
-        for item in pairs:
-            chunk.append(self._pair_row(item, origin, now))
-            if len(chunk) >= CHUNK:
-                added += self._insert_chunk(chunk)
-                if progress:
-                    progress(len(chunk))
-                chunk = []
-        if chunk:
-            added += self._insert_chunk(chunk)
-            if progress:
-                progress(len(chunk))
-        return added
-
-    def _insert_chunk(self, rows: list[tuple]) -> int:
         with self._transaction():
-            return max(0, self.conn.executemany(_INSERT_NEW, rows).rowcount)
+            for item in items:
+                summary.read += 1
+                self._import_one(item, origin, state, engine, now, summary)
+                if progress and summary.read % CHUNK == 0:
+                    progress(CHUNK)
+        if progress and summary.read % CHUNK:
+            progress(summary.read % CHUNK)
+        return summary
 
-    @staticmethod
-    def _pair_row(item: tuple[str, str] | TU, origin: str, now: str) -> tuple:
-        if not isinstance(item, TU):
-            source, target = item
-            return (source, target, "zh-CN", "en", normalize_key(source), "", origin, "", "",
-                    "", "", "", now, "", now, "", "[]", "{}", "{}", None, None)
-        props = item.props
-        unit_origin = "mt" if props.get("x-origin") in ("mt", "copy") else origin
-        created = item.creationdate or now
-        return (
-            item.source, item.target, item.srclang, item.tgtlang, normalize_key(item.source),
-            "", unit_origin, props.get("x-engine", ""), props.get("x-model", ""),
-            props.get("x-model-sha256", ""), props.get("x-doc", ""), item.tuid, created,
-            item.creationid, item.changedate or created, item.changeid, "[]", "{}",
+    def _import_one(self, item: tuple[str, str] | TU, origin: str, state: str, engine: str,
+                    now: str, summary: ImportSummary) -> None:
+        tu = item if isinstance(item, TU) else TU(tuid="", source=item[0], target=item[1],
+                                                   srclang="zh-CN", tgtlang="en")
+        key = normalize_key(tu.source)
+        stored = self.conn.execute(
+            "SELECT id, target, origin, mt_target FROM units WHERE key = ? "
+            "ORDER BY changed_at DESC, id DESC LIMIT 200", (key,)).fetchall()
+        wanted = " ".join(tu.target.split())
+        if any(" ".join(row[1].split()) == wanted for row in stored):
+            summary.present += 1
+            return
+        declared = _declared_origin(tu)
+        unit_origin = origin
+        if declared == "mt" and origin != "mt":
+            unit_origin = "mt"
+            summary.conflicts += 1
+        elif declared in HUMAN_ORIGINS and origin == "mt":
+            summary.conflicts += 1
+        unit_state = state
+        if unit_origin == "mt":
+            unit_state = tu.props.get("x-state", "draft")
+            unit_state = unit_state if unit_state in STATES else "draft"
+        replaced = stored[0] if stored else None
+        mt_target = tu.target if unit_origin == "mt" else ""
+        if replaced is not None and unit_origin != "mt":
+            mt_target = replaced[3] or (replaced[1] if replaced[2] == "mt" else "")
+        props = tu.props
+        created = tu.creationdate or now
+        row = (
+            tu.source, tu.target, tu.srclang, tu.tgtlang, key, "", unit_origin,
+            engine or props.get("x-engine", ""), props.get("x-model", ""),
+            props.get("x-model-sha256", ""), props.get("x-doc", ""), tu.tuid, created,
+            tu.creationid, tu.changedate or created, tu.changeid, "[]", "{}",
             json.dumps(props, ensure_ascii=False),
-            item.source_xml if "<" in item.source_xml else None,
-            item.target_xml if "<" in item.target_xml else None,
+            tu.source_xml if "<" in tu.source_xml else None,
+            tu.target_xml if "<" in tu.target_xml else None,
+            unit_state, mt_target, 1, replaced[0] if replaced else None,
         )
+        if self.conn.execute(_INSERT_NEW, row).rowcount > 0:
+            summary.added += 1
+            summary.replaced += replaced is not None
+        else:
+            summary.present += 1
 
     def import_file(self, path: str | Path, origin: str = "tm-import", progress=None) -> int:
         """Import a ``.tmx`` file or a ``.tsv``/``.tsv.gz`` file of ``zh<TAB>en`` pairs."""
+        return self.import_path(path, origin, progress=progress).added
+
+    def import_path(self, path: str | Path, origin: str = "tm-import", *,
+                    state: str = "translated", engine: str = "",
+                    progress=None) -> ImportSummary:
+        """Import a ``.tmx`` or ``.tsv``/``.tsv.gz`` file in one transaction (see
+        :meth:`import_items`); a TSV header line is skipped and reported."""
         path = Path(path)
         name = path.name.lower()
+        header: list[tuple[int, str]] = []
         if name.endswith(".tmx"):
-            return self.import_pairs(iter_tus(path), origin, progress)
-        if name.endswith((".tsv", ".tsv.gz", ".txt", ".txt.gz")):
-            return self.import_pairs(iter_tsv_pairs(path), origin, progress)
-        raise UserError("unknown file type: expected .tmx, .tsv or .tsv.gz", path)
+            items: Iterable = iter_tus(path)
+        elif name.endswith((".tsv", ".tsv.gz", ".txt", ".txt.gz")):
+            items = iter_tsv_pairs(path, on_header=lambda n, line: header.append((n, line)))
+        else:
+            raise UserError("unknown file type: expected .tmx, .tsv or .tsv.gz", path)
+        summary = self.import_items(items, origin, state=state, engine=engine,
+                                    progress=progress)
+        summary.header = header[0] if header else None
+        return summary
 
     # -- reading
 
@@ -494,7 +724,8 @@ class TranslationMemory:
         return TMMatch(source=row[1], target=row[2], score=score, kind=kind, origin=row[5],
                        engine=row[6], model_sha256=row[7], differences=differences,
                        unit_id=row[0], model=row[9] or "", notes=_engine_notes(row[10]),
-                       retries=_retries(row[11]))
+                       retries=_retries(row[11]), state=row[12], changed_by=row[13],
+                       leverage=leverage_label(row[5], row[12], row[13]))
 
     def _fuzzy_rows(self, key: str, exclude: set[int]) -> list[tuple]:
         ids = self._candidate_ids(key)
@@ -551,12 +782,116 @@ class TranslationMemory:
         for row in self.conn.execute(sql, args):
             yield _stored(row)
 
+    def unit(self, unit_id: int) -> StoredUnit:
+        """The stored unit ``unit_id`` (UserError when there is none)."""
+        row = self.conn.execute(f"SELECT id, {_COLUMNS} FROM units WHERE id = ?",
+                                (unit_id,)).fetchone()
+        if row is None:
+            raise UserError(f"no unit #{unit_id} in the translation memory", self.path)
+        return _stored(row)
+
+    def doc_units(self, doc_id: str) -> list[StoredUnit]:
+        """The latest unit per tuid of a document, in document order (segment number)."""
+        latest: dict[str, StoredUnit] = {}
+        for row in self.conn.execute(
+                f"SELECT id, {_COLUMNS} FROM units WHERE doc_id = ? AND tuid != '' "
+                "ORDER BY changed_at, id", (doc_id,)):
+            unit = _stored(row)
+            latest[unit.tuid] = unit
+        return sorted(latest.values(), key=lambda u: (_tuid_number(u.tuid), u.tuid))
+
+    def save_edit(self, unit_id: int, target: str, *, state: str, reviewer: str,
+                  expected_version: int) -> StoredUnit:
+        """Save a person's decision on a unit in one transaction; return the stored unit.
+
+        A changed target becomes origin ``human`` (the MT text it replaced kept in
+        ``mt_target``); an unchanged target keeps its origin (MT a person confirmed stays
+        ``mt``) with the new state. The superseded version goes to the history. Raises
+        :class:`EditConflict` when the unit is no longer at ``expected_version``.
+        """
+        if state not in STATES:
+            raise UserError(f"unknown state {state!r}; use one of {', '.join(STATES)}")
+        if not target.strip():
+            raise UserError(f"unit #{unit_id}: empty target; reject the unit instead")
+        if not reviewer.strip():
+            raise UserError(f"unit #{unit_id}: say who made the change (reviewer)")
+        with self._transaction():
+            current = self.unit(unit_id)
+            if current.version != expected_version:
+                raise EditConflict(current)
+            changed = " ".join(target.split()) != " ".join(current.target.split())
+            origin = "human" if changed else current.origin
+            mt_target = current.mt_target or (current.target if current.origin == "mt" else "")
+            new_target = target if changed else current.target
+            clash = self.conn.execute(
+                "SELECT id FROM units WHERE key = ? AND prev_key = ? AND target = ? AND id != ?",
+                (normalize_key(current.source), _prev_key_of(self.conn, unit_id), new_target,
+                 unit_id)).fetchone()
+            if clash is not None:
+                raise UserError(f"unit #{unit_id}: unit #{clash[0]} already holds this "
+                                "translation of the same source; edit that one instead")
+            self._record_history(current)
+            self.conn.execute(
+                "UPDATE units SET target = ?, origin = ?, state = ?, mt_target = ?, "
+                "changed_at = ?, changed_by = ?, version = version + 1, target_xml = "
+                "CASE WHEN ? THEN NULL ELSE target_xml END WHERE id = ? AND version = ?",
+                (new_target, origin, state, mt_target, tmx_date(), reviewer, changed,
+                 unit_id, expected_version))
+            return self.unit(unit_id)
+
+    def _record_history(self, unit: StoredUnit) -> None:
+        self.conn.execute(
+            "INSERT INTO unit_history (unit_id, version, changed_at, changed_by, state, origin,"
+            " target) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (unit.id, unit.version, unit.changed_at, unit.changed_by, unit.state, unit.origin,
+             unit.target))
+
+    def history(self, unit_id: int) -> list[HistoryEntry]:
+        """Every version of a unit, oldest first; the last entry is the current one."""
+        current = self.unit(unit_id)
+        rows = self.conn.execute(
+            "SELECT version, changed_at, changed_by, state, origin, target FROM unit_history "
+            "WHERE unit_id = ? ORDER BY version", (unit_id,)).fetchall()
+        entries = [HistoryEntry(*row) for row in rows]
+        entries.append(HistoryEntry(current.version, current.changed_at, current.changed_by,
+                                    current.state, current.origin, current.target))
+        return entries
+
+    def concordance(self, text: str, side: str = "source", limit: int = 50
+                    ) -> list[StoredUnit]:
+        """Units whose source (or target) contains ``text``, newest first.
+
+        Source searches of three or more characters use the trigram index over the
+        normalised key; shorter ones and target searches scan (bounded by ``limit``).
+        """
+        if side not in ("source", "target"):
+            raise ValueError("side must be 'source' or 'target'")
+        text = text.strip()
+        if not text or limit <= 0:
+            return []
+        key = normalize_key(text)
+        if side == "source" and len(key) >= 3:
+            rows = self.conn.execute(
+                f"SELECT id, {_COLUMNS} FROM units WHERE id IN (SELECT rowid FROM units_fts "
+                "WHERE units_fts MATCH ?) ORDER BY changed_at DESC, id DESC LIMIT ?",
+                (_fts_quote(key), limit)).fetchall()
+        else:
+            rows = self.conn.execute(
+                f"SELECT id, {_COLUMNS} FROM units WHERE {side} LIKE ? ESCAPE '!' "
+                "ORDER BY changed_at DESC, id DESC LIMIT ?", (_like(text), limit)).fetchall()
+        return [_stored(row) for row in rows]
+
     def stats(self) -> dict:
-        """Counts by origin, documents, languages, dates and file size."""
+        """Counts by origin and by origin × state, documents, languages, dates and size."""
         conn = self.conn
         total = conn.execute("SELECT count(*) FROM units").fetchone()[0]
         by_origin = dict(conn.execute(
             "SELECT origin, count(*) FROM units GROUP BY origin ORDER BY origin").fetchall())
+        by_state: dict[str, dict[str, int]] = {}
+        for origin, state, count in conn.execute(
+                "SELECT origin, state, count(*) FROM units GROUP BY origin, state "
+                "ORDER BY origin, state"):
+            by_state.setdefault(origin, {})[state] = count
         docs = conn.execute("SELECT count(DISTINCT doc_id) FROM units WHERE doc_id != ''"
                             ).fetchone()[0]
         first, last = conn.execute("SELECT min(created_at), max(changed_at) FROM units"
@@ -567,19 +902,49 @@ class TranslationMemory:
         size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal"))
                    if p.exists())
         return {"path": str(self.path), "units": total, "by_origin": by_origin,
-                "documents": docs, "languages": pairs, "first": first or "",
-                "last": last or "", "schema_version": version, "bytes": size}
+                "by_origin_state": by_state, "documents": docs, "languages": pairs,
+                "first": first or "", "last": last or "", "schema_version": version,
+                "bytes": size}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One version of a unit: when, by whom, its state, origin and target."""
+
+    version: int
+    at: str
+    by: str
+    state: str
+    origin: str
+    target: str
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern (escape ``!``) matching ``text`` anywhere."""
+    return "%" + text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+
+
+def _tuid_number(tuid: str) -> int:
+    tail = tuid.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def _prev_key_of(conn: sqlite3.Connection, unit_id: int) -> str:
+    row = conn.execute("SELECT prev_key FROM units WHERE id = ?", (unit_id,)).fetchone()
+    return row[0] if row else ""
 
 
 def _stored(row: tuple) -> StoredUnit:
     (uid, source, target, slang, tlang, _key, _prev, origin, engine, model, sha, doc, tuid,
-     created, created_by, changed, changed_by, flags, scores, props, sxml, txml) = row
+     created, created_by, changed, changed_by, flags, scores, props, sxml, txml, state,
+     mt_target, version, replaces) = row
     return StoredUnit(
         id=uid, source=source, target=target, source_lang=slang, target_lang=tlang,
         origin=origin, engine=engine, model=model, model_sha256=sha, doc_id=doc, tuid=tuid,
         created_at=created, created_by=created_by, changed_at=changed, changed_by=changed_by,
         flags=_json(flags, list), scores=_json(scores, dict), props=_json(props, dict),
-        source_xml=sxml, target_xml=txml,
+        source_xml=sxml, target_xml=txml, state=state, mt_target=mt_target, version=version,
+        replaces=replaces,
     )
 
 

@@ -107,6 +107,9 @@ class TMMatch:
     unit_id: int | None = None
     notes: tuple[str, ...] = ()  # engine notes stored with an MT unit (e.g. placeholder repairs)
     retries: int = 0  # engine retries recorded with an MT unit
+    state: str = ""  # review state of the stored unit: draft, translated, reviewed, approved, ...
+    changed_by: str = ""  # who last changed the stored unit (the approver of approved MT)
+    leverage: str = ""  # how the memory's leverage policy shows it, e.g. "MT, approved by Ann"
 
 
 @dataclass(frozen=True)

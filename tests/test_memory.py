@@ -11,7 +11,7 @@ import pytest
 from rapidfuzz.distance import Levenshtein
 
 from pipeline.errors import UserError
-from pipeline.memory import TranslationMemory, iter_tsv_pairs, score_fuzzy
+from pipeline.memory import SCHEMA_VERSION, TranslationMemory, iter_tsv_pairs, score_fuzzy
 from pipeline.normalize import normalize_key
 from pipeline.tmx import TU, write_tus
 from pipeline.units import Flag, Segment, Unit
@@ -175,7 +175,7 @@ def test_reopen_keeps_data_and_uses_wal(tmp_path: Path) -> None:
     with TranslationMemory(path) as tm:
         assert tm.stats()["units"] == len(PAIRS)
         assert tm.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert tm.stats()["schema_version"] == 1
+        assert tm.stats()["schema_version"] == SCHEMA_VERSION == 2
 
 
 def test_failed_batch_is_rolled_back(tmp_path: Path) -> None:
