@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -168,40 +169,35 @@ def prepare_document(options: RunOptions) -> Prepared:
     return Prepared(options.resolved_doc_id(), text, document, in_context(units))
 
 
-_UNSET = object()
-
-
 def apply_memory(prepared: Prepared, memory: TranslationMemory, options: RunOptions,
                  injected: bool = False) -> None:
-    """Fill units from the memory where allowed; the rest become ``prepared.pending``.
+    """Fill units from the memory under its leverage policy; the rest become
+    ``prepared.pending``.
 
-    Human and imported units at or above ``fill_min`` are used as they are. MT units
-    are reused only as a cache: an exact match produced by the engine that would
-    run now keeps its ``mt`` origin and provenance. Fuzzy matches below the fill
-    threshold become examples for the engine.
+    :func:`pipeline.memory.choose_leverage` decides: a fill (human-written, or MT a person
+    approved) is used as it is, unreviewed MT of the engine that would run now is reused
+    as MT, and the best other match becomes the engine's example.
     """
+    from .memory import choose_leverage
+
+    engine_now = cache(lambda: _engine_now(options, injected))
     counts = Counter({"exact": 0, "context": 0, "fuzzy": 0, "mt_reused": 0})
-    now: object = _UNSET
     for record in prepared.records:
         unit = record.unit
         matches = memory.lookup(unit.source, previous=record.previous_source,
                                 fuzzy_min=options.fuzzy_min, limit=5)
-        human = [m for m in matches if m.origin != "mt"]
-        best = human[0] if human else None
-        if best is not None and best.score >= options.fill_min:
-            _fill_from_tm(unit, best)
-            counts[best.kind if best.kind in ("exact", "context") else "fuzzy"] += 1
+        leverage = choose_leverage(matches, options.fill_min, engine_now)
+        if leverage.fill is not None:
+            _fill_from_tm(unit, leverage.fill)
+            kind = leverage.fill.kind
+            counts[kind if kind in ("exact", "context") else "fuzzy"] += 1
             continue
-        cached = next((m for m in matches if m.origin == "mt" and m.kind != "fuzzy"), None)
-        if cached is not None and now is _UNSET:
-            now = _engine_now(options, injected)
-        if cached is not None and _same_engine(cached, now):
-            _reuse_mt(unit, cached)
+        if leverage.cached_mt is not None:
+            _reuse_mt(unit, leverage.cached_mt)
             counts["mt_reused"] += 1
             continue
-        example = best or (matches[0] if matches else None)
-        if example is not None:  # shown to the engine as an example, origin kept visible
-            unit.tm_match = example
+        if leverage.example is not None:  # shown to the engine, origin kept visible
+            unit.tm_match = leverage.example
         prepared.pending.append(record)
     prepared.memory_counts = dict(counts)
 
@@ -219,24 +215,18 @@ def _engine_now(options: RunOptions, injected: bool) -> tuple[str, str | None] |
         return None if options.engine == "auto" else (options.engine, None)
 
 
-def _same_engine(match: TMMatch, now: tuple[str, str | None] | None) -> bool:
-    """Whether a cached MT unit came from the engine (and model) this run would use."""
-    if now is None:
-        return True
-    return match.engine == now[0] and (now[1] is None or match.model == now[1])
-
-
 def _fill_from_tm(unit: Unit, match: TMMatch) -> None:
     unit.target = match.target
     unit.match_score = match.score
     unit.tm_match = match
+    unit.state, unit.changed_by = match.state, match.changed_by
     unit.origin = {"context": "tm-context", "exact": "tm-exact"}.get(match.kind, "tm-fuzzy")
     for difference in match.differences:
         unit.flags.append(Flag("tm-difference", "warning", difference))
 
 
 def _reuse_mt(unit: Unit, cached: TMMatch) -> None:
-    unit.target, unit.origin = cached.target, "mt"
+    unit.target, unit.origin, unit.state = cached.target, "mt", cached.state
     unit.engine, unit.model, unit.model_sha256 = cached.engine, cached.model, cached.model_sha256
     unit.flags.extend(Flag("engine", "warning", note) for note in cached.notes)
     unit.retries = cached.retries

@@ -38,7 +38,7 @@ from rapidfuzz.distance import Levenshtein
 from .errors import UserError
 from .normalize import normalize_key, strip_punctuation
 from .tmx import TU, iter_tus, tmx_date, unit_props
-from .units import TMMatch, Unit
+from .units import TMMatch, Unit, leverage_label
 
 SCHEMA_VERSION = 2
 DEFAULT_TM_PATH = Path("output/memory.sqlite")  # same default as flow.DEFAULT_TM
@@ -239,15 +239,6 @@ def fills(match: TMMatch) -> bool:
     if match.state == "rejected":
         return False
     return human_written(match.origin) or (match.origin == "mt" and match.state == "approved")
-
-
-def leverage_label(origin: str, state: str, changed_by: str = "") -> str:
-    """The provenance shown to reviewers: ``human``, ``MT, approved by NAME``, ``MT``, …"""
-    if origin == "mt":
-        if state == "approved":
-            return f"MT, approved by {changed_by or 'unknown'}"
-        return "MT" if state in ("draft", "translated", "") else f"MT, {state}"
-    return origin if state in ("translated", "") else f"{origin}, {state}"
 
 
 def choose_leverage(matches: Sequence[TMMatch], fill_min: float,

@@ -73,6 +73,8 @@ def unit_dict(unit: Unit, doc_id: str, layout: Sequence[LayoutNote] = ()) -> dic
         "terms": [term_status(unit, m) for m in unit.terms],
         "reference": unit.reference, "alignment_confidence": unit.alignment_confidence,
         "scores": dict(unit.scores), "layout": _layout_for(layout, unit.number),
+        "state": unit.state, "leverage": unit.leverage, "changed_by": unit.changed_by,
+        "mt_target": unit.mt_target or None, "postedit": dict(unit.postedit) or None,
     }
 
 

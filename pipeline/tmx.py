@@ -638,6 +638,12 @@ def unit_props(unit: Unit, doc_id: str) -> dict[str, str]:
             else ""
         ),
         "x-tm-source": unit.tm_match.source if unit.tm_match else "",
+        "x-tm-origin": unit.tm_match.origin if unit.tm_match and unit.match_score else "",
+        "x-state": unit.state,
+        "x-leverage": unit.leverage,
+        "x-changed-by": unit.changed_by,
+        "x-mt-target": unit.mt_target if unit.mt_target != unit.target else "",
+        **{f"x-pe-{name}": _fmt_float(value) for name, value in unit.postedit.items()},
     }
     props.update({k: v for k, v in optional.items() if v})
     return props
@@ -718,7 +724,10 @@ def tu_to_unit(tu: TU, number: int) -> Unit:
     if props.get("x-tm-source"):
         kind = origin.removeprefix("tm-") if origin.startswith("tm-") else "fuzzy"
         tm_match = TMMatch(source=props["x-tm-source"], target=tu.target,
-                           score=match_score or 0.0, kind=kind, origin="")
+                           score=match_score or 0.0, kind=kind,
+                           origin=props.get("x-tm-origin", ""),
+                           state=props.get("x-state", ""), changed_by=props.get("x-changed-by", ""),
+                           leverage=props.get("x-leverage", ""))
     retries = props.get("x-retries", "")
     return Unit(
         segment=segment,
@@ -735,6 +744,9 @@ def tu_to_unit(tu: TU, number: int) -> Unit:
         reference=props.get("x-reference") or None,
         alignment_confidence=_float_prop(props, "x-align-confidence"),
         scores=scores,
+        state=props.get("x-state", ""),
+        changed_by=props.get("x-changed-by", ""),
+        mt_target=props.get("x-mt-target", ""),
     )
 
 

@@ -190,7 +190,7 @@ def take_translation(unit: Unit, translation: Translation) -> None:
 
     unit.flags = [f for f in unit.flags if f.check != "engine"]
     unit.target, repaired = repair_scale_slips(unit.source, translation.text)
-    unit.origin = "mt"
+    unit.origin, unit.state = "mt", "draft"
     unit.engine = translation.engine
     unit.model = translation.model
     unit.model_sha256 = translation.model_sha256

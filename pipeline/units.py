@@ -166,10 +166,21 @@ class Unit:
     reference: str | None = None
     alignment_confidence: float | None = None
     scores: dict[str, float] = field(default_factory=dict)  # sentence bleu/chrf
+    state: str = ""  # review state once stored/edited: draft, translated, reviewed, approved
+    changed_by: str = ""  # who last changed it (the reviewer of an edited or approved unit)
+    mt_target: str = ""  # the MT a person's target replaced (post-editing)
+    postedit: dict[str, float] = field(default_factory=dict)  # effort: ter, chrf, chars
 
     @property
     def source(self) -> str:
         return self.segment.text
+
+    @property
+    def leverage(self) -> str:
+        """Where the target came from, as reviewers see it (``MT, approved by Ann``, …)."""
+        if self.origin.startswith("tm-") and self.tm_match is not None:
+            return self.tm_match.leverage or self.tm_match.origin or self.origin
+        return leverage_label(self.origin, self.state, self.changed_by)
 
     @property
     def number(self) -> int:
@@ -177,6 +188,15 @@ class Unit:
 
     def tuid(self, doc_id: str) -> str:
         return f"{doc_id}:{self.segment.number}"
+
+
+def leverage_label(origin: str, state: str, changed_by: str = "") -> str:
+    """The provenance shown to reviewers: ``human``, ``MT, approved by NAME``, ``MT``, …"""
+    if origin == "mt":
+        if state == "approved":
+            return f"MT, approved by {changed_by or 'unknown'}"
+        return "MT" if state in ("draft", "translated", "") else f"MT, {state}"
+    return origin if state in ("translated", "") else f"{origin}, {state}"
 
 
 @dataclass
