@@ -114,6 +114,7 @@ def build_report_json(result: RunResult) -> dict:
         "layout": [_layout_dict(n) for n in result.layout],
         "qa": result.qa or summarize(units),
         "options": result.options,
+        "postedit": result.postedit,
         "units": [unit_dict(u, result.doc_id, result.layout) for u in units],
     }
 

@@ -226,3 +226,4 @@ class RunResult:
     timings: dict = field(default_factory=dict)  # total_s, mt_s, per_segment_s, ...
     reference_path: str | None = None
     options: dict = field(default_factory=dict)  # the run's settings, for reproducibility
+    postedit: dict | None = None  # document post-edit effort (segments, edited, ter, chrf, chars)

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from ..errors import UserError
-from ..memory import DEFAULT_TM_PATH, STORED_ORIGINS, TranslationMemory
+from ..memory import DEFAULT_TM_PATH, STATES, STORED_ORIGINS, TranslationMemory
 from ..tmx import write_tus
 from .jsonout import emit_json, json_option, to_stdout
 from .params import FiniteFloatRange
@@ -36,23 +36,38 @@ def tm_group() -> None:
 @tm_group.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @_tm_option
-@click.option("--origin", type=click.Choice(["human", "tm-import", "aligned"]),
+@click.option("--origin", type=click.Choice(["human", "tm-import", "aligned", "mt"]),
               default="tm-import", show_default=True,
-              help="Origin recorded for the units (TMX units marked x-origin=mt stay mt).")
-def import_command(file: Path, tm_path: Path, origin: str) -> None:
-    """Import FILE (.tmx, or .tsv/.tsv.gz with zh<TAB>en lines), streaming."""
+              help="Who wrote the targets. Units marked as MT (x-origin, creationid/changeid) "
+              "stay mt whatever this says; mt needs --engine.")
+@click.option("--engine", default="", help="The engine that wrote the MT (with --origin mt).")
+@click.option("--state", type=click.Choice(STATES), default="translated", show_default=True,
+              help="Review state recorded for human-written units.")
+def import_command(file: Path, tm_path: Path, origin: str, engine: str, state: str) -> None:
+    """Import FILE (.tmx, or .tsv/.tsv.gz with zh<TAB>en lines) in one transaction.
+
+    A unit whose source and target are already stored keeps the stored origin and state;
+    a new target for a stored source is stored as a new unit linked to the one it replaces.
+    """
+    if origin == "mt" and not engine:
+        raise UserError("--origin mt needs --engine NAME (the engine that wrote the MT)")
     started = time.perf_counter()
-    seen = 0
-
-    def progress(count: int) -> None:
-        nonlocal seen
-        seen += count
-
     with TranslationMemory(tm_path) as tm:
-        added = tm.import_file(file, origin=origin, progress=progress)
+        try:
+            summary = tm.import_path(file, origin, state=state, engine=engine)
+        except UserError as exc:
+            raise UserError(f"{exc.message}; nothing was imported", exc.path, exc.line) from exc
     seconds = time.perf_counter() - started
-    click.echo(f"imported {added} new units from {file} into {tm_path} "
-               f"({seen - added} already present; {seconds:.1f} s)")
+    if summary.header:
+        line_no, line = summary.header
+        click.echo(f"skipped header line {line_no}: {line.replace(chr(9), ' | ')}")
+    if summary.conflicts:
+        marked = "human-written" if origin == "mt" else "machine translation"
+        click.echo(f"warning: {summary.conflicts} units are marked as {marked}, against "
+                   f"--origin {origin}; stored as mt", err=True)
+    click.echo(f"imported {summary.added} new units from {file} into {tm_path} "
+               f"({summary.present} already present, {summary.replaced} replacing a stored "
+               f"target; {seconds:.1f} s)")
 
 
 @tm_group.command("export")
@@ -129,8 +144,13 @@ def stats_command(tm_path: Path, json_path: str | None) -> None:
         return
     click.echo(f"{stats['path']}: {stats['units']} units, {stats['documents']} documents, "
                f"{stats['bytes'] / 1e6:.1f} MB, schema {stats['schema_version']}")
+    states = [s for s in STATES if any(s in row for row in stats["by_origin_state"].values())]
+    if states:
+        click.echo(f"  {'origin':10} {'total':>7} " + " ".join(f"{s:>10}" for s in states))
     for origin, count in stats["by_origin"].items():
-        click.echo(f"  {origin:10} {count}")
+        row = stats["by_origin_state"].get(origin, {})
+        click.echo(f"  {origin:10} {count:>7} "
+                   + " ".join(f"{row.get(s, 0):>10}" for s in states))
     if stats["units"]:
         click.echo(f"  languages  {', '.join(stats['languages'])}")
         click.echo(f"  dates      {stats['first']} … {stats['last']}")
