@@ -99,8 +99,8 @@ def _plant(rng: random.Random, zh: str, en: str, term) -> tuple[str, str, str]:
 
 def build_tus(units: int, data: Path | None, share: float, seed: int = 11):
     """``units`` TUs (list) and counts of what was planted."""
+    from pipeline.exchange.tmx import TU
     from pipeline.glossary import load_glossary
-    from pipeline.tmx import TU
 
     rng = random.Random(seed)
     terms = load_glossary(GLOSSARY).terms
@@ -137,8 +137,8 @@ def _best(fn, repeat: int) -> tuple[float, object]:
 
 def time_library(tmx: Path, repeat: int, export_tus=None, work: Path | None = None) -> dict:
     """Export (when ``export_tus``), parse, match, verify and ``check_tmx`` timings."""
+    from pipeline.exchange.tmx import iter_tus, write_tus
     from pipeline.glossary import check_tmx, load_glossary, verify_terms
-    from pipeline.tmx import iter_tus, write_tus
 
     out: dict = {}
     if export_tus is not None and work is not None:
@@ -243,14 +243,14 @@ def main() -> None:
     if args.child_time is not None:
         tus = None
         if args.child_export is not None:
-            from pipeline.tmx import iter_tus
+            from pipeline.exchange.tmx import iter_tus
 
             tus = list(iter_tus(args.child_export))
         print(json.dumps(time_library(args.child_time, args.repeat, tus, Path.cwd())))
         return
 
+    from pipeline.exchange.tmx import write_tus
     from pipeline.fsutil import atomic_write_text
-    from pipeline.tmx import write_tus
 
     work = Path(tempfile.mkdtemp(prefix="bench-check-"))
     try:

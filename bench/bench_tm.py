@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pipeline.exchange.tmx import iter_tus, write_tus  # noqa: E402
 from pipeline.fsutil import atomic_write_text  # noqa: E402
 from pipeline.memory import TranslationMemory, iter_tsv_pairs  # noqa: E402
-from pipeline.tmx import iter_tus, write_tus  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "jiyu-zh-en.tsv.gz"
 

@@ -405,8 +405,8 @@ def write_outputs(
     result: RunResult, out_dir: Path, layout: str, source_text: str
 ) -> dict[str, Path]:
     """Write the five run outputs; they replace the previous ones together or not at all."""
+    from .exchange.tmx import write_units_tmx
     from .report import write_report_html, write_report_json
-    from .tmx import write_units_tmx
 
     names = {
         "tmx": f"{result.doc_id}.tmx",

@@ -36,8 +36,8 @@ from pathlib import Path
 from rapidfuzz.distance import Levenshtein
 
 from .errors import UserError
+from .exchange.tmx import TU, iter_tus, tmx_date, unit_props
 from .normalize import normalize_key, strip_punctuation
-from .tmx import TU, iter_tus, tmx_date, unit_props
 from .units import TMMatch, Unit, leverage_label
 
 SCHEMA_VERSION = 2

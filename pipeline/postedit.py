@@ -94,7 +94,7 @@ def _segments(path: Path) -> dict[int, Segment]:
 
 def load_run(run_dir: str | Path) -> tuple[RunResult, str]:
     """A run folder read back: its result (units from the TMX) and the source text."""
-    from .tmx import read_units_tmx
+    from .exchange.tmx import read_units_tmx
 
     run_dir = Path(run_dir)
     report = _load_json(run_dir / "report.json")

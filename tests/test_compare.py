@@ -134,7 +134,7 @@ def test_compare_command_fail_on_drop(tmp_path: Path, sentences: list[str]):
 
 
 def test_compare_command_on_output_folders(tmp_path: Path, sentences: list[str]):
-    tmx = pytest.importorskip("pipeline.tmx")
+    tmx = pytest.importorskip("pipeline.exchange.tmx")
     for name, make in (("a", good), ("b", bad)):
         folder = tmp_path / name / "doc"
         tmx.write_units_tmx(folder / "doc.tmx", run([make(s) for s in sentences]), "doc", {})

@@ -11,9 +11,9 @@ import pytest
 from rapidfuzz.distance import Levenshtein
 
 from pipeline.errors import UserError
+from pipeline.exchange.tmx import TU, write_tus
 from pipeline.memory import SCHEMA_VERSION, TranslationMemory, iter_tsv_pairs, score_fuzzy
 from pipeline.normalize import normalize_key
-from pipeline.tmx import TU, write_tus
 from pipeline.units import Flag, Segment, Unit
 
 PAIRS = [

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import UserError
+from pipeline.exchange.tmx import TU
 from pipeline.memory import (
     EditConflict,
     TranslationMemory,
     choose_leverage,
     leverage_label,
 )
-from pipeline.tmx import TU
 from pipeline.units import Segment, TMMatch, Unit
 
 SCHEMA1 = Path(__file__).parent / "data" / "memory-schema1.sqlite"

@@ -165,7 +165,7 @@ def resume(work: dict, interrupted: Run, baseline: Run) -> Run:
 
 def tus(run: Run, ignore: frozenset[str] = frozenset()) -> list[tuple]:
     """The run's TMX units: tuid, source, target, creationid and props (dates left out)."""
-    from pipeline.tmx import iter_tus
+    from pipeline.exchange.tmx import iter_tus
 
     return [(tu.tuid, tu.source, tu.target, tu.creationid,
              sorted((k, v) for k, v in tu.props.items() if k not in ignore))
@@ -271,7 +271,7 @@ def test_two_runs_on_one_tm_at_once_lose_nothing(work: dict) -> None:
     with sqlite3.connect(tm) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         stored = set(conn.execute("SELECT doc_id, tuid, source, target FROM units"))
-    from pipeline.tmx import iter_tus
+    from pipeline.exchange.tmx import iter_tus
 
     expected = set()
     for name in runs:

@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from pipeline.errors import UserError
+from pipeline.exchange.tmx import TU, iter_tus, read_units_tmx, write_tus, write_units_tmx
 from pipeline.glossary import Glossary
 from pipeline.glossary.core import source_key
 from pipeline.numbers import english_numbers, find_numbers, match_numbers
 from pipeline.qa import check_numbers
 from pipeline.segment import segment_document
-from pipeline.tmx import TU, iter_tus, read_units_tmx, write_tus, write_units_tmx
 from pipeline.units import Segment, Term, Unit
 
 SETTINGS = settings(max_examples=150, deadline=None,

@@ -13,6 +13,7 @@ from report_fixtures import make_result, make_units
 from rich.console import Console
 
 from pipeline.cli import main
+from pipeline.exchange.tmx import write_units_tmx
 from pipeline.qa import run_checks
 from pipeline.report import (
     build_report_json,
@@ -24,7 +25,6 @@ from pipeline.report import (
     write_report_json,
 )
 from pipeline.services.review import build_review
-from pipeline.tmx import write_units_tmx
 
 
 @pytest.fixture()

@@ -108,7 +108,7 @@ def test_score_command_text_files_with_comment_lines(tmp_path: Path):
 
 
 def test_score_command_output_folder_tmx(tmp_path: Path):
-    tmx = pytest.importorskip("pipeline.tmx")
+    tmx = pytest.importorskip("pipeline.exchange.tmx")
     folder = tmp_path / "doc-1"
     units = [unit(k + 1, h, None, None) for k, h in enumerate(HYPS)]
     tmx.write_units_tmx(folder / "doc-1.tmx", units, "doc-1", {})

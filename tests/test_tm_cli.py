@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.tmx import iter_tus
+from pipeline.exchange.tmx import iter_tus
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from pipeline.errors import UserError
-from pipeline.tmx import TU, iter_tus, read_units_tmx, write_tus, write_units_tmx
+from pipeline.exchange.tmx import TU, iter_tus, read_units_tmx, write_tus, write_units_tmx
 from pipeline.units import Flag, Segment, Term, TermMatch, TMMatch, Unit
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

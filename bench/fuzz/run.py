@@ -161,7 +161,7 @@ segment_inputs = st.lists(st.sampled_from(PIECES) | st.text(max_size=3), max_siz
 
 def fuzz_tmx(data: bytes) -> str:
     """Read any bytes as TMX: TUs or a UserError; what was read writes back and re-reads."""
-    from pipeline.tmx import iter_tus, write_tus
+    from pipeline.exchange.tmx import iter_tus, write_tus
 
     path = WORK / "in.tmx"
     path.write_bytes(data)

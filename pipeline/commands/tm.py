@@ -12,8 +12,8 @@ from rich.markup import escape
 from rich.text import Text
 
 from ..errors import UserError
+from ..exchange.tmx import write_tus
 from ..memory import DEFAULT_TM_PATH, STATES, STORED_ORIGINS, TranslationMemory
-from ..tmx import write_tus
 from .jsonout import emit_json, json_option, to_stdout
 from .params import FiniteFloatRange
 

@@ -75,7 +75,7 @@ class CheckResult:
 
 def _zh_en_pairs(path: Path) -> Iterator[tuple[str, int, str, str]]:
     """``(tuid, line, zh, en)`` for units with a Chinese and an English variant."""
-    from ..tmx import iter_tus
+    from ..exchange.tmx import iter_tus
 
     # The first Chinese and the first English language of each set of tuv languages.
     picks: dict[tuple[str, ...], tuple[str | None, str | None]] = {}

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from ..align import DEFAULT_MIN_CONFIDENCE, AlignmentLink, align_reference, pair_units_from_links
 from ..errors import UserError
+from ..exchange.tmx import write_units_tmx
 from ..glossary import Glossary, load_glossary
 from ..segment import segment_document
 from ..textio import read_text
-from ..tmx import write_units_tmx
 from ..units import Unit
 
 

@@ -6,10 +6,10 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from ..align import align_reference
+from ..exchange.tmx import read_units_tmx
 from ..qa import TERM_CHECK, run_checks
 from ..score import score_units
 from ..textio import read_text
-from ..tmx import read_units_tmx
 from ..units import RunResult, Unit
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from ..align import DEFAULT_MIN_CONFIDENCE, align_reference, reference_lines, split_sentences
 from ..errors import UserError
+from ..exchange.tmx import iter_tus, read_units_tmx
 from ..score import compare_units, score_units, scoring_items, sentence_chrf
 from ..textio import read_text
-from ..tmx import iter_tus, read_units_tmx
 from ..units import Segment, Unit
 
 _MIN_LIFT = 3.0  # chrF++ points aligned pairs must beat shuffled pairs by

@@ -1,11 +1,11 @@
 """TMX 1.4b: a streaming, safe reader for any TMX and a streaming writer for ours.
 
-Reading (:func:`iter_tus`) uses ``lxml.etree.iterparse`` with entity resolution, DTD
-loading and network access off; a document that declares entities (billion laughs,
-external entities) is refused. Elements are cleared as soon as a ``tu`` is read, so
-memory stays bounded on files of any size. Inline markup (Level 2: ``bpt ept ph it hi
-ut sub``) is kept as XML in ``source_xml``/``target_xml`` for export and stripped from
-``source``/``target`` for matching.
+Reading (:func:`iter_tus`) uses ``lxml.etree.iterparse`` with the safe options of
+:mod:`.xmlsafe` (no DTD, entities or network; entity declarations refused). Elements
+are cleared as soon as a ``tu`` is read, so memory stays bounded on files of any size.
+Inline markup (Level 2: ``bpt ept ph it hi ut sub``) is kept as XML in
+``source_xml``/``target_xml`` for export and stripped from ``source``/``target`` for
+matching.
 
 Writing (:func:`write_tus`, :func:`write_units_tmx`) streams through
 ``lxml.etree.xmlfile`` into :func:`pipeline.fsutil.atomic_open`. Characters XML 1.0
@@ -25,11 +25,18 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from . import __version__
-from .errors import UserError
-from .fsutil import atomic_open
-from .textio import open_user_file
-from .units import Flag, Segment, Term, TermMatch, TMMatch, Unit
+from .. import __version__
+from ..errors import UserError
+from ..fsutil import atomic_open
+from ..textio import open_user_file
+from ..units import Flag, Segment, Term, TermMatch, TMMatch, Unit
+from .xmlsafe import (
+    PARSE_OPTIONS,
+    check_root_first,
+    refuse_declared_entities,
+    refuse_entity_refs,
+    syntax_error,
+)
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 INLINE_TAGS = frozenset({"bpt", "ept", "ph", "it", "hi", "ut", "sub"})
@@ -147,12 +154,6 @@ def _plain(seg: etree._Element) -> str:
     return "".join(parts)
 
 
-def _refuse_entities(seg: etree._Element, path: Path) -> None:
-    """An entity reference left unresolved (its DTD is never loaded) is refused, not dropped."""
-    for node in seg.iter(etree.Entity):
-        raise UserError(f"undefined entity {node.text} in seg", path, node.sourceline)
-
-
 def _inner_xml(seg: etree._Element) -> str:
     """The content of ``seg`` as XML text (tags kept)."""
     if len(seg) == 0:
@@ -182,13 +183,7 @@ class _Header:
 
 
 def _check_root(root: etree._Element, path: Path) -> None:
-    dtd = root.getroottree().docinfo.internalDTD
-    if dtd is not None and any(True for _ in dtd.iterentities()):
-        raise UserError(
-            "TMX declares XML entities (entity expansion or external entity); refused",
-            path,
-            root.sourceline,
-        )
+    refuse_declared_entities(root, path, "TMX")
     if root.tag != "tmx":
         raise UserError(f"not a TMX file: root element is <{root.tag}>, expected <tmx>", path,
                         root.sourceline)
@@ -280,7 +275,7 @@ class _Reader:
             if seg is None:
                 raise UserError("tuv without seg", path, tuvs[i].sourceline)
             if len(seg):
-                _refuse_entities(seg, path)
+                refuse_entity_refs(seg, path)
         texts: dict[str, str] = {}
         source = target = source_xml = target_xml = ""
         for i, seg in enumerate(segs):
@@ -313,47 +308,16 @@ class _Reader:
         )
 
 
-def _open_binary(path: Path) -> IO[bytes]:
-    return open_user_file(path, "TMX file")
-
-
-_PARSE_OPTIONS = {"resolve_entities": False, "load_dtd": False, "no_network": True,
-                  "remove_comments": True, "remove_pis": True, "huge_tree": False}
-
-
-def _check_root_first(fh: IO[bytes], path: Path) -> bool:
-    """Check the root element (and the DTD) as soon as its start tag is read; False when
-    that was not possible here (unseekable input, a syntax error first).
-
-    This lets the main pass ask for ``header``/``tu`` end events only. A syntax error
-    is left for the main pass to report, at the same place and in the same words.
-    """
-    if not fh.seekable():
-        return False
-    parser = etree.XMLPullParser(events=("start",), **_PARSE_OPTIONS)
-    try:
-        while chunk := fh.read(65536):
-            parser.feed(chunk)
-            for _, elem in parser.read_events():
-                _check_root(elem, path)
-                return True
-    except etree.XMLSyntaxError:
-        return False
-    finally:
-        fh.seek(0)
-    return False
-
-
 def _iter_events(path: Path, header_out: list[_Header],
                  tgtlang: str | None) -> Iterator[TU]:
-    with _open_binary(path) as fh:
-        if _check_root_first(fh, path):  # fast: only the events used below
+    with open_user_file(path, "TMX file") as fh:
+        if check_root_first(fh, path, _check_root):  # fast: only the events used below
             root_seen = True
             context = etree.iterparse(fh, events=("end",), tag=("header", "tu"),
-                                      **_PARSE_OPTIONS)
+                                      **PARSE_OPTIONS)
         else:
             root_seen = False
-            context = etree.iterparse(fh, events=("start", "end"), **_PARSE_OPTIONS)
+            context = etree.iterparse(fh, events=("start", "end"), **PARSE_OPTIONS)
         reader = _Reader(path, tgtlang)
         index = 0
         for event, elem in context:
@@ -396,9 +360,7 @@ def iter_tus(path: str | Path, tgtlang: str | None = None) -> Iterator[TU]:
     try:
         yield from _iter_events(path, header, tgtlang)
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else None
-        msg = str(exc.msg if hasattr(exc, "msg") else exc).split(", line ")[0]
-        raise UserError(f"malformed TMX: {msg}", path, line) from exc
+        raise syntax_error(exc, path, "TMX") from exc
 
 
 def read_header(path: str | Path) -> dict[str, str]:
