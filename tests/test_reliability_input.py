@@ -596,7 +596,7 @@ def test_tm_from_a_newer_schema_is_refused_untouched(tmp_path: Path, small_sourc
     conn.close()
     before = digest(filled_tm)
     _refused_everywhere(filled_tm, tmp_path, small_source,
-                        "schema version 99, newer than this tmpipe supports (1); upgrade")
+                        "schema version 99, newer than this tmpipe supports (2); upgrade")
     assert digest(filled_tm) == before
 
 
