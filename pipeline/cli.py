@@ -15,7 +15,8 @@ import click
 from . import __version__
 from .errors import UserError
 
-COMMAND_MODULES = ("run", "segment", "glossary", "tm", "score", "review", "models", "batch")
+COMMAND_MODULES = ("run", "segment", "glossary", "tm", "xliff", "score", "review", "models",
+                   "batch")
 
 
 class TmpipeGroup(click.Group):

@@ -527,6 +527,10 @@ class TranslationMemory:
     def _transaction(self):
         return _Transaction(self.conn, self.path)
 
+    def batch(self) -> _Transaction:
+        """One transaction around several writes (edits, imports): all or nothing."""
+        return self._transaction()
+
     def close(self) -> None:
         self.conn.close()
 
@@ -830,6 +834,32 @@ class TranslationMemory:
                  unit_id, expected_version))
             return self.unit(unit_id)
 
+    def add_edit(self, source: str, previous: str | None, target: str, *, doc_id: str,
+                 tuid: str, state: str, reviewer: str, replaced: TMMatch) -> StoredUnit:
+        """Store a person's new target for a segment the memory filled from another unit.
+
+        The new unit is ``human``, linked to the unit it replaced, whose text (and origin
+        and state) is its first history entry; ``mt_target`` keeps it when it was MT.
+        """
+        if state not in STATES:
+            raise UserError(f"unknown state {state!r}; use one of {', '.join(STATES)}")
+        now = tmx_date()
+        row = (source, target, "zh-CN", "en", normalize_key(source),
+               normalize_key(previous) if previous else "", "human", "", "", "", doc_id, tuid,
+               now, reviewer, now, reviewer, "[]", "{}", "{}", None, None, state,
+               replaced.target if replaced.origin == "mt" else "", 2, replaced.unit_id)
+        with self._transaction():
+            cursor = self.conn.execute(_INSERT_NEW, row)
+            if cursor.rowcount <= 0:
+                raise UserError(f"{tuid}: this translation of the segment is already stored")
+            unit_id = cursor.lastrowid
+            self.conn.execute(
+                "INSERT INTO unit_history (unit_id, version, changed_at, changed_by, state, "
+                "origin, target) VALUES (?, 1, ?, ?, ?, ?, ?)",
+                (unit_id, now, replaced.changed_by, replaced.state or "translated",
+                 replaced.origin or "tm-import", replaced.target))
+            return self.unit(unit_id)
+
     def _record_history(self, unit: StoredUnit) -> None:
         self.conn.execute(
             "INSERT INTO unit_history (unit_id, version, changed_at, changed_by, state, origin,"
@@ -944,12 +974,19 @@ def _json(text: str, empty: type) -> list | dict:
 
 
 class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` (rollback on error), retrying a busy start."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (rollback on error), retrying a busy start.
+
+    Inside an open transaction it does nothing: the outer one commits or rolls back.
+    """
 
     def __init__(self, conn: sqlite3.Connection, path: Path, attempts: int = 5):
         self.conn, self.path, self.attempts = conn, path, attempts
+        self.nested = False
 
     def __enter__(self) -> None:
+        if self.conn.in_transaction:
+            self.nested = True
+            return
         for attempt in range(self.attempts):
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
@@ -963,6 +1000,8 @@ class _Transaction:
                 time.sleep(0.2 * (attempt + 1))
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        if self.nested:
+            return
         if exc_type is None:
             try:
                 self.conn.execute("COMMIT")
