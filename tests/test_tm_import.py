@@ -109,3 +109,18 @@ def test_mt_marks_and_conflicting_origin_are_counted(tmp_path: Path) -> None:
     assert _stats(db)["mt"] == {"draft": 3}
     stats = _cli("tm", "stats", "--tm", db)
     assert "approved" not in stats.output and "draft" in stats.output
+
+
+def test_glossary_for_omegat_marks_forbidden_in_comments(tmp_path: Path) -> None:
+    out = tmp_path / "glossary.txt"
+    result = _cli("glossary", "convert", "glossary/wic.tsv", "-o", out, "--to", "omegat")
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert not lines[0].startswith("source\t")  # no header
+    rows = [line.split("\t") for line in lines]
+    assert all(2 <= len(row) <= 3 for row in rows)
+    first = [row for row in rows if row[0] == "世界互联网大会"]
+    assert [row[1] for row in first] == ["World Internet Conference", "WIC"]
+    assert first[0][2].startswith("not: World Internet Congress")
+    suggestions = {row[1] for row in rows}
+    assert "World Internet Congress" not in suggestions

@@ -59,7 +59,7 @@ def validate_command(ctx: click.Context, file: Path, against: Path | None) -> No
               help="Output file; format from its extension (.tsv, .csv, .tbx).")
 @click.option("--to", type=click.Choice(FORMATS), help="Output format [default: from -o].")
 def convert_command(source: Path, output: Path, to: str | None) -> None:
-    """Convert a glossary between TSV, CSV and TBX."""
+    """Convert a glossary between TSV, CSV and TBX, or write it for OmegaT (--to omegat)."""
     fmt = format_for_output(output, to)
     glossary = load_glossary(source)
     write_glossary(output, glossary.terms, fmt, source=source)

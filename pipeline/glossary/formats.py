@@ -22,7 +22,7 @@ from ..units import Term
 
 COLUMNS = ("source", "target", "variants", "forbidden", "note")
 REQUIRED = ("source", "target")
-FORMATS = ("tsv", "csv", "tbx")
+FORMATS = ("tsv", "csv", "tbx", "omegat")
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _SPACE = re.compile(r"\s+")
 
@@ -308,12 +308,17 @@ def format_for_output(path: Path, to: str | None) -> str:
 
 def write_glossary(path: str | Path, terms: Sequence[Term], fmt: str,
                    source: str | Path | None = None) -> None:
-    """Write ``terms`` to ``path`` atomically as ``fmt`` (tsv, csv or tbx).
+    """Write ``terms`` to ``path`` atomically as ``fmt`` (tsv, csv, tbx or omegat).
 
     A term that cannot be written is named at its line in ``source`` (the file it was
     read from) when given, else by the output file alone.
     """
     path = Path(path)
+    if fmt == "omegat":
+        from .omegat import write_omegat
+
+        write_omegat(path, terms, source)
+        return
     if fmt == "tbx":
         with atomic_open(path, "wb", encoding=None) as fh:
             fh.write(tbx_bytes(terms))
