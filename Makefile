@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint browser quality bench fuzz clean
+.PHONY: run test lint browser omegat quality bench fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,10 +23,16 @@ browser:
 	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null) \
 	  || echo "make: chromium not installed; browser tests will be skipped" )
 
+# OmegaT 3.6 for the CAT-tool round-trip test (Debian package); the test skips without it.
+omegat:
+	@command -v omegat >/dev/null 2>&1 || ( [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq omegat >/dev/null) \
+	  || echo "make: omegat not installed; the OmegaT test will be skipped" )
+
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench
 
-test: $(STAMP) browser lint
+test: $(STAMP) browser omegat lint
 	$(BIN)/pytest
 
 # Not part of `make test`: benchmarks, long fuzzing, translation quality (slow, need the model).
