@@ -48,6 +48,7 @@ STATES = ("draft", "translated", "reviewed", "approved", "rejected")
 MT_MARKS = frozenset({"mt", "mt!", "copy", "machine translation", "machine-translation",
                       "machinetranslation", "machine_translation"})
 CHUNK = 5000
+IMPORT_CHUNK = 500  # units per lookup of stored keys during an import
 NUMBER_PENALTY = 5.0
 LATIN_PENALTY = 2.0
 PUNCT_ONLY_SCORE = 99.0
@@ -607,28 +608,56 @@ class TranslationMemory:
             raise UserError(f"unknown state {state!r}; use one of {', '.join(STATES)}")
         summary = ImportSummary()
         now = tmx_date()
+        chunk: list[TU] = []
         with self._transaction():
             for item in items:
-                summary.read += 1
-                self._import_one(item, origin, state, engine, now, summary)
-                if progress and summary.read % CHUNK == 0:
-                    progress(CHUNK)
-        if progress and summary.read % CHUNK:
-            progress(summary.read % CHUNK)
+                chunk.append(item if isinstance(item, TU) else TU(
+                    tuid="", source=item[0], target=item[1], srclang="zh-CN", tgtlang="en"))
+                if len(chunk) >= IMPORT_CHUNK:
+                    self._import_chunk(chunk, origin, state, engine, now, summary)
+                    if progress:
+                        progress(len(chunk))
+                    chunk = []
+            if chunk:
+                self._import_chunk(chunk, origin, state, engine, now, summary)
+                if progress:
+                    progress(len(chunk))
         return summary
 
-    def _import_one(self, item: tuple[str, str] | TU, origin: str, state: str, engine: str,
-                    now: str, summary: ImportSummary) -> None:
-        tu = item if isinstance(item, TU) else TU(tuid="", source=item[0], target=item[1],
-                                                   srclang="zh-CN", tgtlang="en")
-        key = normalize_key(tu.source)
-        stored = self.conn.execute(
-            "SELECT id, target, origin, mt_target FROM units WHERE key = ? "
-            "ORDER BY changed_at DESC, id DESC LIMIT 200", (key,)).fetchall()
-        wanted = " ".join(tu.target.split())
-        if any(" ".join(row[1].split()) == wanted for row in stored):
-            summary.present += 1
-            return
+    def _stored_by_key(self, keys: Sequence[str]) -> dict[str, list[tuple]]:
+        """``key → [(id, target, origin, mt_target), …]`` newest first, for ``keys``."""
+        found: dict[str, list[tuple]] = {}
+        marks = ",".join("?" * len(keys))
+        for key, *row in self.conn.execute(
+                f"SELECT key, id, target, origin, mt_target FROM units WHERE key IN ({marks}) "
+                "ORDER BY changed_at DESC, id DESC", list(keys)):
+            found.setdefault(key, []).append(tuple(row))
+        return found
+
+    def _import_chunk(self, tus: list[TU], origin: str, state: str, engine: str, now: str,
+                      summary: ImportSummary) -> None:
+        keys = [normalize_key(tu.source) for tu in tus]
+        stored = self._stored_by_key(sorted(set(keys)))
+        rows: list[tuple] = []
+        for tu, key in zip(tus, keys, strict=True):
+            summary.read += 1
+            known = stored.setdefault(key, [])
+            wanted = " ".join(tu.target.split())
+            if any(" ".join(row[1].split()) == wanted for row in known):
+                summary.present += 1
+                continue
+            row = self._import_row(tu, key, known[0] if known else None, origin, state,
+                                   engine, now, summary)
+            known.insert(0, (None, tu.target, row[6], row[22]))
+            rows.append(row)
+        if rows:
+            added = max(0, self.conn.executemany(_INSERT_NEW, rows).rowcount)
+            summary.added += added
+            summary.present += len(rows) - added
+
+    @staticmethod
+    def _import_row(tu: TU, key: str, replaced: tuple | None, origin: str, state: str,
+                    engine: str, now: str, summary: ImportSummary) -> tuple:
         declared = _declared_origin(tu)
         unit_origin = origin
         if declared == "mt" and origin != "mt":
@@ -640,13 +669,13 @@ class TranslationMemory:
         if unit_origin == "mt":
             unit_state = tu.props.get("x-state", "draft")
             unit_state = unit_state if unit_state in STATES else "draft"
-        replaced = stored[0] if stored else None
         mt_target = tu.target if unit_origin == "mt" else ""
         if replaced is not None and unit_origin != "mt":
             mt_target = replaced[3] or (replaced[1] if replaced[2] == "mt" else "")
+            summary.replaced += 1
         props = tu.props
         created = tu.creationdate or now
-        row = (
+        return (
             tu.source, tu.target, tu.srclang, tu.tgtlang, key, "", unit_origin,
             engine or props.get("x-engine", ""), props.get("x-model", ""),
             props.get("x-model-sha256", ""), props.get("x-doc", ""), tu.tuid, created,
@@ -656,11 +685,6 @@ class TranslationMemory:
             tu.target_xml if "<" in tu.target_xml else None,
             unit_state, mt_target, 1, replaced[0] if replaced else None,
         )
-        if self.conn.execute(_INSERT_NEW, row).rowcount > 0:
-            summary.added += 1
-            summary.replaced += replaced is not None
-        else:
-            summary.present += 1
 
     def import_file(self, path: str | Path, origin: str = "tm-import", progress=None) -> int:
         """Import a ``.tmx`` file or a ``.tsv``/``.tsv.gz`` file of ``zh<TAB>en`` pairs."""
