@@ -258,12 +258,13 @@ def choose_leverage(matches: Sequence[TMMatch], fill_min: float,
         return Leverage(fill=best)
     cached = next((m for m in usable if m.origin == "mt" and m.kind != "fuzzy"
                    and not fills(m)), None)
-    if cached is not None and _same_engine(cached, engine_now()):
+    if cached is not None and same_engine(cached, engine_now()):
         return Leverage(cached_mt=cached)
     return Leverage(example=best or (usable[0] if usable else None))
 
 
-def _same_engine(match: TMMatch, now: tuple[str, str | None] | None) -> bool:
+def same_engine(match: TMMatch, now: tuple[str, str | None] | None) -> bool:
+    """Whether cached MT came from the engine (and model) a run would use now (None: any)."""
     if now is None:
         return True
     return match.engine == now[0] and (now[1] is None or match.model == now[1])

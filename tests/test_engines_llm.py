@@ -354,7 +354,7 @@ def test_expected_engine_names_the_model_a_run_would_use(monkeypatch: pytest.Mon
 
 
 def test_cached_mt_is_reused_only_from_the_same_engine_and_model() -> None:
-    from pipeline.flow import _same_engine
+    from pipeline.memory import same_engine as _same_engine
     from pipeline.units import TMMatch
 
     def cached(engine: str, model: str) -> TMMatch:
