@@ -82,7 +82,7 @@ def test_omegat_fills_from_our_tmx_and_nothing_is_laundered(tmp_path: Path) -> N
     result = _cli("xliff", "import", written, "--tm", db, "--reviewer", "Om")
     assert result.exit_code == 0, result.output
     assert "1 edited (stored as human), 0 confirmed, 3 unchanged" in result.output
-    stats = json.loads(_cli("tm", "stats", "--tm", db, "--json").output)["by_origin_state"]
+    stats = json.loads(_cli("tm", "stats", "--tm", db, "--json", "-").output)["by_origin_state"]
     assert stats == {"human": {"translated": 1}, "mt": {"draft": 3}}  # laundered: none
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     origins = {u["source"]: u["origin"] for u in report["units"]}

@@ -21,7 +21,7 @@ def _cli(*args):
 
 
 def _stats(db: Path) -> dict:
-    return json.loads(_cli("tm", "stats", "--tm", db, "--json").output)["by_origin_state"]
+    return json.loads(_cli("tm", "stats", "--tm", db, "--json", "-").output)["by_origin_state"]
 
 
 def _run(tmp_path: Path) -> flow.RunResult:

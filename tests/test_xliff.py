@@ -70,7 +70,7 @@ def _import(work: Path, path: Path, *extra: str):
 
 
 def _stats(work: Path) -> dict:
-    result = _cli("tm", "stats", "--tm", work / "tm.sqlite", "--json")
+    result = _cli("tm", "stats", "--tm", work / "tm.sqlite", "--json", "-")
     assert result.exit_code == 0, result.output
     return json.loads(result.output)["by_origin_state"]
 

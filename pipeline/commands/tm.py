@@ -136,7 +136,7 @@ def lookup_command(text: str, tm_path: Path, limit: int, fuzzy_min: float,
 @_tm_option
 @json_option("the statistics")
 def stats_command(tm_path: Path, json_path: str | None) -> None:
-    """Units by origin, documents, languages, dates and size."""
+    """Units by origin and state, documents, languages, dates and size."""
     with _existing(tm_path) as tm:
         stats = tm.stats()
     emit_json(json_path, stats)
