@@ -11,12 +11,38 @@ from pathlib import Path
 
 from ..align import DEFAULT_MIN_CONFIDENCE, align_reference, reference_lines, split_sentences
 from ..errors import UserError
-from ..exchange.tmx import iter_tus, read_units_tmx
+from ..exchange.tmx import iter_tus, tu_to_unit
 from ..score import compare_units, score_units, scoring_items, sentence_chrf
 from ..textio import read_text
 from ..units import Segment, Unit
 
 _MIN_LIFT = 3.0  # chrF++ points aligned pairs must beat shuffled pairs by
+_UNORDERED = ("its units carry no document position (tuid <doc>:<n>) and CAT tools reorder "
+              "them, so they cannot be aligned to a text reference in file order; score the "
+              "run's own TMX, or give a TMX reference (matched by source)")
+
+
+def _position(tuid: str) -> int | None:
+    """The segment number of a ``<doc>:<n>`` tuid (None for any other tuid)."""
+    head, _, tail = tuid.rpartition(":")
+    return int(tail) if head and tail.isdigit() else None
+
+
+def _tmx_units(path: Path) -> tuple[list[Unit], bool]:
+    """A TMX's translatable units in document order, and whether that order is known.
+
+    Units whose tuids all give a document position are sorted by it; otherwise the file
+    order is kept and reported as unknown.
+    """
+    units: list[Unit] = []
+    ordered = True
+    for index, tu in enumerate(iter_tus(path), start=1):
+        number = _position(tu.tuid)
+        ordered = ordered and number is not None
+        units.append(tu_to_unit(tu, number or index))
+    if ordered:
+        units.sort(key=lambda u: u.number)
+    return [u for u in units if u.segment.translatable], ordered
 
 
 def _is_tmx(path: Path) -> bool:
@@ -44,19 +70,24 @@ def _folder_tmx(folder: Path) -> Path:
 def load_run(path: Path, split: bool = True) -> tuple[list[Unit], int]:
     """Units and paragraph count of a hypothesis: output folder, TMX or English text file.
 
-    A text file gives one unit per English sentence (``split``) or per line, its line
-    being its paragraph.
+    TMX units come in document order (by tuid), not file order. A text file gives one unit
+    per English sentence (``split``) or per line, its line being its paragraph.
     """
+    units, paragraphs, _ = _load_run(path, split)
+    return units, paragraphs
+
+
+def _load_run(path: Path, split: bool = True) -> tuple[list[Unit], int, bool]:
+    """:func:`load_run`, and whether the units are known to be in document order."""
     if path.is_dir():
         path = _folder_tmx(path)
     if not path.exists():
         raise UserError("hypothesis not found", path)
     if _is_tmx(path):
-        _, units = read_units_tmx(path)
-        units = [u for u in units if u.segment.translatable]
+        units, ordered = _tmx_units(path)
         if not units:
             raise UserError("TMX holds no translation units", path)
-        return units, len({u.segment.paragraph for u in units})
+        return units, len({u.segment.paragraph for u in units}), ordered
     units = []
     lines = reference_lines(read_text(path, what="hypothesis"))
     for paragraph, (_, line) in enumerate(lines, start=1):
@@ -65,7 +96,7 @@ def load_run(path: Path, split: bool = True) -> tuple[list[Unit], int]:
             units.append(Unit(segment=segment, target=sentence))
     if not units:
         raise UserError("hypothesis has no text lines", path)
-    return units, len(lines)
+    return units, len(lines), True
 
 
 def load_reference(path: Path) -> tuple[str, dict[str, str]]:
@@ -83,10 +114,12 @@ def load_reference(path: Path) -> tuple[str, dict[str, str]]:
 
 
 def attach_reference(
-    units: Sequence[Unit], ref_path: Path, paragraphs: int, min_confidence: float
+    units: Sequence[Unit], ref_path: Path, paragraphs: int, min_confidence: float,
+    unordered: Path | None = None,
 ) -> None:
     """Give ``units`` their references: exact source match for a TMX reference covering at
-    least half of them, else alignment. Raises :class:`UserError` when unalignable."""
+    least half of them, else alignment (``unordered``: the units' document order is unknown,
+    so alignment is refused). Raises :class:`UserError` when unalignable."""
     text, by_source = load_reference(ref_path)
     matched = [u for u in units if u.source.strip() in by_source] if by_source else []
     if by_source and len(matched) * 2 >= len(units):
@@ -94,6 +127,8 @@ def attach_reference(
             unit.reference = by_source.get(unit.source.strip())
             unit.alignment_confidence = 1.0 if unit.reference else 0.0
         return
+    if unordered is not None:
+        raise UserError(f"cannot score {unordered}: {_UNORDERED}", ref_path)
     align_reference(units, text, paragraphs)
     check_alignable(units, ref_path, min_confidence)
 
@@ -131,11 +166,37 @@ def check_alignable(units: Sequence[Unit], ref_path: Path, min_confidence: float
             )
 
 
+def _order_like(units: Sequence[Unit], model: Sequence[Unit]) -> list[Unit]:
+    """``units`` in the order of the units of ``model`` with the same source (k-th with
+    k-th); units ``model`` lacks come last, in their own order."""
+    positions: dict[str, list[int]] = {}
+    for index, unit in enumerate(model):
+        positions.setdefault(unit.source.strip(), []).append(index)
+    keyed = []
+    for index, unit in enumerate(units):
+        queue = positions.get(unit.source.strip())
+        keyed.append((queue.pop(0) if queue else len(model) + index, unit))
+    keyed.sort(key=lambda item: item[0])
+    for rank, (_, unit) in enumerate(keyed, start=1):
+        unit.segment.number = rank
+    return [unit for _, unit in keyed]
+
+
+def _reference_text(units: Sequence[Unit], by_source: dict[str, str]) -> str:
+    """A TMX reference as text, one line per paragraph of ``units`` (document order)."""
+    lines: dict[int, list[str]] = {}
+    for unit in units:
+        ref = by_source.get(unit.source.strip())
+        if ref:
+            lines.setdefault(unit.segment.paragraph, []).append(ref)
+    return "\n".join(" ".join(parts) for _, parts in sorted(lines.items()))
+
+
 def score_files(hyp: Path, ref: Path, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> dict:
     """``tmpipe score``: scores plus a ``units`` list (number, source, hyp, reference,
     confidence, sentence scores)."""
-    units, paragraphs = load_run(hyp)
-    attach_reference(units, ref, paragraphs, min_confidence)
+    units, paragraphs, ordered = _load_run(hyp)
+    attach_reference(units, ref, paragraphs, min_confidence, None if ordered else hyp)
     result = score_units(units, min_confidence)
     if result is None:
         raise UserError("no segment could be paired with the reference", ref)
@@ -165,9 +226,15 @@ def compare_files(
 ) -> dict:
     """``tmpipe compare``: :func:`compare_units` on two runs read from disk (text runs:
     one unit per line, so both runs pair line by line)."""
-    units_a, paragraphs = load_run(run_a, split=False)
-    units_b, _ = load_run(run_b, split=False)
-    text, _ = load_reference(ref)
+    units_a, paragraphs, ordered_a = _load_run(run_a, split=False)
+    units_b, _, ordered_b = _load_run(run_b, split=False)
+    if not ordered_a and not ordered_b:
+        raise UserError(f"cannot compare {run_a} and {run_b}: {_UNORDERED}", ref)
+    if not ordered_a:  # pairing follows A's order: take it from B
+        units_a = _order_like(units_a, units_b)
+    text, by_source = load_reference(ref)
+    if by_source:  # in the runs' document order, not the reference file's
+        text = _reference_text(units_a, by_source) or text
     result = compare_units(
         units_a, units_b, text, paragraphs, resamples=resamples, seed=seed, top=top, alpha=alpha
     )
