@@ -242,3 +242,26 @@ def test_translate_toolkit_reads_and_writes_our_xliff(work: Path) -> None:
     assert "1 edited" in result.output
     # the toolkit marks a unit whose target it set approved="yes"
     assert _stats(work) == {"human": {"approved": 1}, "mt": {"draft": 3}}
+
+
+def test_bundled_article_loop_five_edits(tmp_path: Path) -> None:
+    """The loop on the bundled article: 5 edits, the rest confirmed, a second run."""
+    seed = Path(__file__).resolve().parents[1] / "segments" / "zjrb-2023-11-07" / "source.zh.txt"
+    options = flow.RunOptions(source=seed, out_dir=tmp_path / "out", tm_path=tmp_path / "tm.sqlite",
+                              glossary=None, reference=None)
+    first = flow.run(options, flow.Hooks(engine_factory=lambda name, **kw: FakeEngine()))
+    work = tmp_path
+    path = _export(work)
+    ids = [u.tuid(first.doc_id) for u in first.units][:5]
+    edits = {tuid: f"Edited sentence {k}." for k, tuid in enumerate(ids)}
+    result = _import(work, _edit(path, edits))
+    assert result.exit_code == 0, result.output
+    mt = len(first.units) - 5
+    assert _stats(work) == {"human": {"translated": 5}, "mt": {"approved": mt}}
+    english = (work / "out" / f"{first.doc_id}.en.txt").read_text(encoding="utf-8")
+    assert all(text in english for text in edits.values())
+    report = json.loads((work / "out" / "report.json").read_text(encoding="utf-8"))
+    assert (report["postedit"]["edited"], report["postedit"]["confirmed"]) == (5, mt)
+    second = flow.run(options, flow.Hooks(engine_factory=lambda name, **kw: FakeEngine()))
+    labels = [u.leverage for u in second.units]
+    assert labels.count("human") == 5 and labels.count("MT, approved by Ann") == mt
