@@ -137,13 +137,13 @@ def apply_memory(result: RunResult, tm: TranslationMemory) -> int:
             continue
         if (unit.target, unit.state) != (stored.target, stored.state):
             changed += 1
+        if stored.target != unit.target or not unit.origin.startswith("tm-"):
+            unit.origin = stored.origin  # a fill keeps its tm-* origin while its text stands
+            unit.match_score = None if stored.origin == "human" else unit.match_score
         if stored.target != unit.target:
             unit.flags = [f for f in unit.flags if f.check not in ("engine", "tm-difference")]
         unit.target, unit.state, unit.changed_by = stored.target, stored.state, stored.changed_by
         unit.mt_target = stored.mt_target
-        if stored.origin == "human" or not unit.origin.startswith("tm-"):
-            unit.origin = stored.origin
-            unit.match_score = None if stored.origin == "human" else unit.match_score
         unit.postedit = (effort(unit.mt_target, unit.target)
                          if reviewed_mt(unit) and unit.target != unit.mt_target else {})
     return changed
