@@ -201,7 +201,7 @@ def _validate(records: list[XliffUnit], result: RunResult, path: Path) -> None:
 
 
 def _decide(record: XliffUnit, unit: Unit, stored: StoredUnit | None
-            ) -> _Decision | None | str:
+            ) -> _Decision | str:
     """What a record means for the memory: a decision, or why nothing changes."""
     target = _collapse(record.target)
     if not target or target == _collapse(record.source):
