@@ -77,8 +77,14 @@ def _notes(unit: Unit) -> list[tuple[str, str, int]]:
     return notes
 
 
-def xliff_units(result: RunResult, target_mode: str = "mt") -> list[XliffUnit]:
-    """Every segment of a run as an XLIFF record, in document order."""
+def xliff_units(result: RunResult, target_mode: str = "mt",
+                versions: dict[str, int] | None = None) -> list[XliffUnit]:
+    """Every segment of a run as an XLIFF record, in document order.
+
+    ``versions`` (tuid → version of the stored unit) go into each unit's ``prop-group`` so
+    that an import can tell whether the memory changed since the export.
+    """
+    versions = versions or {}
     units = {u.number: u for u in result.units}
     records: list[XliffUnit] = []
     for segment in result.segments:
@@ -93,6 +99,8 @@ def xliff_units(result: RunResult, target_mode: str = "mt") -> list[XliffUnit]:
         record = XliffUnit(id=tuid, source=unit.source, target=unit.target, state=state,
                            state_qualifier=qualifier, approved=unit.state == "approved",
                            group=group, notes=_notes(unit), alt_trans=_alt_trans(unit))
+        if tuid in versions:
+            record.props["x-version"] = str(versions[tuid])
         if target_mode == "source":
             record.target, record.state, record.state_qualifier = (
                 unit.source, "needs-translation", "")
@@ -112,11 +120,12 @@ def export_run(run_dir: str | Path, tm: TranslationMemory, output: str | Path | 
     run_dir = Path(run_dir)
     result, _ = load_run(run_dir)
     apply_memory(result, tm)
+    versions = {u.tuid: u.version for u in tm.doc_units(result.doc_id)}
     path = Path(output) if output else run_dir / f"{result.doc_id}.xlf"
     info = XliffFile(original=result.doc_id, source_language="zh-CN", target_language="en",
                      props={"x-doc": result.doc_id, "x-run-dir": str(run_dir.resolve()),
                             "x-target-mode": target_mode})
-    count = write_xliff(path, info, xliff_units(result, target_mode))
+    count = write_xliff(path, info, xliff_units(result, target_mode, versions))
     if segmented_source is not None:
         atomic_write_text(segmented_source,
                           "".join(_collapse(u.source) + "\n" for u in result.units))
@@ -273,6 +282,12 @@ def import_xliff(path: str | Path, tm: TranslationMemory, reviewer: str,
             if current is not None and _collapse(current.target) != _collapse(unit.target):
                 current = None  # the run used another unit (a fill); edit that one's text
             outcome = _decide(record, unit, current)
+            exported = record.props.get("x-version", "")
+            if isinstance(outcome, _Decision) and outcome.edit and current is not None \
+                    and exported.isdigit() and int(exported) != current.version:
+                raise UserError(f"unit {record.id}: changed in the memory since the export "
+                                f"(version {exported} → {current.version}); export again and "
+                                "redo this edit; nothing was imported", path, record.line)
             if isinstance(outcome, _Decision):
                 decisions.append(outcome)
                 report.edited += outcome.edit

@@ -265,3 +265,23 @@ def test_bundled_article_loop_five_edits(tmp_path: Path) -> None:
     second = flow.run(options, flow.Hooks(engine_factory=lambda name, **kw: FakeEngine()))
     labels = [u.leverage for u in second.units]
     assert labels.count("human") == 5 and labels.count("MT, approved by Ann") == mt
+
+
+def test_an_edit_made_since_the_export_is_never_overwritten(work: Path) -> None:
+    from pipeline.memory import TranslationMemory
+
+    path = _export(work)
+    edited = _edit(path, {"doc:2": "The summit opens"})
+    with TranslationMemory(work / "tm.sqlite") as tm:
+        unit = next(u for u in tm.doc_units("doc") if u.tuid == "doc:2")
+        tm.save_edit(unit.id, "Wuzhen Summit opens", state="reviewed", reviewer="Bo",
+                     expected_version=unit.version)
+    result = _import(work, edited)
+    assert result.exit_code == 2
+    assert "unit doc:2: changed in the memory since the export" in result.stderr
+    assert _stats(work) == {"human": {"reviewed": 1}, "mt": {"draft": 3}}
+    again = _export(work)
+    assert _import(work, _edit(again, {"doc:2": "The summit opens"})).exit_code == 0
+    twice = _import(work, again.with_name("edited.xlf"))
+    assert twice.exit_code == 0 and "0 edited" in twice.output
+    assert _stats(work) == {"human": {"translated": 1}, "mt": {"approved": 3}}

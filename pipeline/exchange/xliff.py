@@ -66,6 +66,7 @@ class XliffUnit:
     notes: list[tuple[str, str, int]] = field(default_factory=list)  # (from, text, priority)
     alt_trans: list[AltTrans] = field(default_factory=list)
     target_lang: str = ""  # the target's xml:lang as read ("" when absent)
+    props: dict[str, str] = field(default_factory=dict)  # a prop-group of the unit
     line: int = 0
 
 
@@ -98,6 +99,10 @@ def _unit_element(parent: etree._Element, unit: XliffUnit, srclang: str,
         if unit.state_qualifier:
             target_attrs["state-qualifier"] = unit.state_qualifier
         etree.SubElement(tu, _Q["target"], target_attrs).text = unit.target
+    if unit.props:
+        group = etree.SubElement(tu, _Q["prop-group"], {"name": "tmpipe"})
+        for name, value in unit.props.items():
+            etree.SubElement(group, _Q["prop"], {"prop-type": name}).text = value
     for origin, text, priority in unit.notes:
         note = etree.SubElement(tu, _Q["note"], {"from": origin, "priority": str(priority)})
         note.text = text
@@ -185,7 +190,9 @@ def _read_unit(elem: etree._Element, path: Path) -> XliffUnit:
         approved=elem.get("approved") == "yes", translate=elem.get("translate") != "no",
         group=parent.get("id", "") if parent is not None and parent.tag == _Q["group"] else "",
         alt_trans=alts, line=line,
-        target_lang=target.get(XML_LANG, "") if target is not None else "")
+        target_lang=target.get(XML_LANG, "") if target is not None else "",
+        props={p.get("prop-type", ""): p.text or ""
+               for p in elem.iterfind(f"{_Q['prop-group']}/{_Q['prop']}")})
     return unit
 
 
