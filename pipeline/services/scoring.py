@@ -6,6 +6,7 @@ text (one paragraph per line) or a TMX.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,9 +18,10 @@ from ..textio import read_text
 from ..units import Segment, Unit
 
 _MIN_LIFT = 3.0  # chrF++ points aligned pairs must beat shuffled pairs by
-_UNORDERED = ("its units carry no document position (tuid <doc>:<n>) and CAT tools reorder "
-              "them, so they cannot be aligned to a text reference in file order; score the "
-              "run's own TMX, or give a TMX reference (matched by source)")
+_UNORDERED = ("its units carry no document position (tuid <doc>:<n>) and are sorted by "
+              "source, as CAT tools write them, so they cannot be aligned to a text reference "
+              "in file order; score the run's own TMX, or give a TMX reference (matched by "
+              "source)")
 
 
 def _position(tuid: str) -> int | None:
@@ -31,18 +33,21 @@ def _position(tuid: str) -> int | None:
 def _tmx_units(path: Path) -> tuple[list[Unit], bool]:
     """A TMX's translatable units in document order, and whether that order is known.
 
-    Units whose tuids all give a document position are sorted by it; otherwise the file
-    order is kept and reported as unknown.
+    Units whose tuids all give a document position are sorted by it. Otherwise the file
+    order is kept, and reported as unknown when the units are sorted by source (what CAT
+    tools such as OmegaT write), which a document's order practically never is.
     """
     units: list[Unit] = []
-    ordered = True
+    positioned = True
     for index, tu in enumerate(iter_tus(path), start=1):
         number = _position(tu.tuid)
-        ordered = ordered and number is not None
+        positioned = positioned and number is not None
         units.append(tu_to_unit(tu, number or index))
-    if ordered:
+    if positioned:
         units.sort(key=lambda u: u.number)
-    return [u for u in units if u.segment.translatable], ordered
+    sources = [u.source for u in units]
+    by_source = len(sources) >= 3 and all(a <= b for a, b in itertools.pairwise(sources))
+    return [u for u in units if u.segment.translatable], positioned or not by_source
 
 
 def _is_tmx(path: Path) -> bool:
