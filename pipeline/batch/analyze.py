@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..han import HAN
+from ..memory import choose_leverage
 from ..normalize import normalize_key
 from ..textio import read_text
 from .inputs import BatchDocument
@@ -247,10 +248,8 @@ def _classify(source: str, previous: str | None, key: str, doc_keys: set[str],
     matches = memory.lookup(source, previous=previous, fuzzy_min=FUZZY_FLOOR, limit=5) \
         if memory is not None else []
     best = matches[0] if matches else None
-    human = next((m for m in matches if m.origin != "mt"), None)
-    filled = human is not None and human.score >= fill_min
-    cached = any(m.origin == "mt" and m.kind != "fuzzy" and _same_engine(m, now)
-                 for m in matches)
+    leverage = choose_leverage(matches, fill_min, lambda: now)  # the run's policy
+    filled, cached = leverage.fill is not None, leverage.cached_mt is not None
     repeated = key in doc_keys or key in batch_keys
     needs_mt = not (filled or cached or repeated)
     if best is not None and best.score >= 100:
@@ -272,8 +271,3 @@ def _expected_engine(engine: str, options: dict) -> tuple[str, str | None] | Non
     except UserError:
         return None
 
-
-def _same_engine(match, now: tuple[str, str | None] | None) -> bool:
-    if now is None:
-        return True
-    return match.engine == now[0] and (now[1] is None or match.model == now[1])
