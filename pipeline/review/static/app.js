@@ -1,0 +1,457 @@
+// tmpipe review workspace. Every text from a document, a memory or a model is shown with
+// textContent (never as HTML). Requests carry the access token in a header.
+"use strict";
+
+const TOKEN = document.querySelector('meta[name="tmpipe-token"]').content;
+const FIRST_ROWS = 120;   // rows painted before the first frame
+const CHUNK = 600;        // rows added per later frame
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  doc: null, units: [], byN: new Map(), rowEl: new Map(), order: [], visible: [],
+  current: null, edits: new Map(), warned: new Map(), detailSeq: 0,
+};
+
+function el(tag, cls, text) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function status(message, isError) {
+  const node = $("status");
+  node.textContent = message;
+  node.classList.toggle("error", Boolean(isError));
+}
+
+async function api(path, options = {}) {
+  const headers = { "X-Tmpipe-Token": TOKEN };
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, {
+    method: options.method || "GET", headers, credentials: "same-origin",
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  let data = null;
+  try { data = await response.json(); } catch (e) { data = { error: response.statusText }; }
+  return { status: response.status, ok: response.ok, data };
+}
+
+// ------------------------------------------------------------------ grid
+
+function flagChips(container, unit) {
+  container.replaceChildren();
+  for (const f of unit.flags) {
+    const severity = f.check === "engine" ? "info" : f.severity;
+    const chip = el("span", "chip " + severity, f.check);
+    chip.title = f.message;
+    container.append(chip);
+  }
+  for (const f of unit.segment_flags) {
+    const chip = el("span", "chip info", f);
+    container.append(chip);
+  }
+}
+
+function fillRow(row, unit) {
+  const cells = row.children;
+  cells[0].textContent = unit.n;
+  cells[1].textContent = unit.source;
+  if (!cells[2].querySelector("textarea")) cells[2].textContent = unit.target;
+  cells[3].textContent = unit.state || "—";
+  cells[3].className = "state " + (unit.state || "");
+  cells[4].textContent = unit.origin || "—";
+  flagChips(cells[5], unit);
+  row.classList.toggle("locked", !unit.editable);
+}
+
+function makeRow(unit) {
+  const row = el("div", "row unit");
+  row.dataset.n = unit.n;
+  row.append(el("span", "num"), el("div", "src"), el("div", "tgt"), el("span", "state"),
+    el("span", "origin"), el("span", "flag-cell"));
+  fillRow(row, unit);
+  row.addEventListener("click", () => activate(unit.n, false));
+  return row;
+}
+
+function paintRows() {
+  const container = $("rows");
+  container.replaceChildren();
+  state.rowEl.clear();
+  const units = state.units;
+  const first = document.createDocumentFragment();
+  for (const unit of units.slice(0, FIRST_ROWS)) {
+    const row = makeRow(unit);
+    state.rowEl.set(unit.n, row);
+    first.append(row);
+  }
+  container.append(first);
+  let next = FIRST_ROWS;
+  return new Promise((resolve) => {
+    const more = () => {
+      if (next >= units.length) { resolve(); return; }
+      const fragment = document.createDocumentFragment();
+      for (const unit of units.slice(next, next + CHUNK)) {
+        const row = makeRow(unit);
+        state.rowEl.set(unit.n, row);
+        fragment.append(row);
+      }
+      next += CHUNK;
+      container.append(fragment);
+      requestAnimationFrame(more);
+    };
+    requestAnimationFrame(more);
+  });
+}
+
+function matches(unit, f) {
+  if (f.state === "unconfirmed" ? unit.confirmed : (f.state && unit.state !== f.state)) return false;
+  if (f.check && !unit.flags.some((x) => x.check === f.check)) return false;
+  if (f.severity === "clean" && unit.flags.length) return false;
+  if ((f.severity === "error" || f.severity === "warning")
+      && !unit.flags.some((x) => x.severity === f.severity && x.check !== "engine")) return false;
+  if (f.origin && unit.origin !== f.origin) return false;
+  if (f.terms && !unit.violations) return false;
+  if (f.search) {
+    const text = (unit.source + "\n" + unit.target).toLowerCase();
+    if (!text.includes(f.search)) return false;
+  }
+  return true;
+}
+
+function applyView() {
+  const f = {
+    state: $("f-state").value, check: $("f-check").value, severity: $("f-severity").value,
+    origin: $("f-origin").value, terms: $("f-terms").checked,
+    search: $("search").value.trim().toLowerCase(),
+  };
+  let order = state.units.slice();
+  if ($("sort").value === "risk") {
+    order.sort((a, b) => (b.risk ?? -1) - (a.risk ?? -1) || a.n - b.n);
+  }
+  const container = $("rows");
+  const visible = [];
+  const fragment = document.createDocumentFragment();
+  for (const unit of order) {
+    const row = state.rowEl.get(unit.n);
+    if (!row) continue;
+    const show = matches(unit, f);
+    row.hidden = !show;
+    if (show) visible.push(unit.n);
+    fragment.append(row);
+  }
+  container.append(fragment);
+  state.visible = visible;
+  $("count").textContent = `${visible.length} of ${state.units.length} segments`;
+}
+
+function fillSelect(select, values) {
+  for (const value of values) select.append(new Option(value, value));
+}
+
+// ------------------------------------------------------------------ editor
+
+function editor() {
+  const row = state.rowEl.get(state.current);
+  return row ? row.querySelector("textarea") : null;
+}
+
+function closeEditor() {
+  const area = editor();
+  if (!area) return;
+  const unit = state.byN.get(state.current);
+  if (area.value !== unit.target) state.edits.set(unit.n, area.value);
+  else state.edits.delete(unit.n);
+  const cell = area.parentElement;
+  cell.textContent = state.edits.get(unit.n) ?? unit.target;
+  state.rowEl.get(unit.n).classList.remove("active");
+}
+
+function activate(n, scroll = true) {
+  if (state.current === n && editor()) return;
+  closeEditor();
+  const unit = state.byN.get(n);
+  const row = state.rowEl.get(n);
+  if (!unit || !row) return;
+  state.current = n;
+  row.classList.add("active");
+  const cell = row.children[2];
+  if (unit.editable) {
+    const area = el("textarea");
+    area.value = state.edits.get(n) ?? unit.target;
+    area.setAttribute("aria-label", `Target of segment ${n}`);
+    area.spellcheck = true;
+    cell.replaceChildren(area);
+    area.focus({ preventScroll: true });
+  }
+  if (scroll) row.scrollIntoView({ block: "nearest" });
+  loadDetail(n);
+}
+
+function move(step) {
+  const list = state.visible;
+  if (!list.length) return;
+  const at = list.indexOf(state.current);
+  const next = at < 0 ? 0 : Math.min(list.length - 1, Math.max(0, at + step));
+  activate(list[next]);
+}
+
+function nextUnconfirmed() {
+  const list = state.visible;
+  const at = list.indexOf(state.current);
+  for (let i = 1; i <= list.length; i++) {
+    const n = list[(at + i) % list.length];
+    const unit = state.byN.get(n);
+    if (unit.editable && !unit.confirmed && n !== state.current) return n;
+  }
+  return null;
+}
+
+function revert() {
+  const area = editor();
+  if (!area) return;
+  const unit = state.byN.get(state.current);
+  area.value = unit.target;
+  state.edits.delete(unit.n);
+  status(`Segment ${unit.n}: edit reverted`);
+}
+
+function updateUnit(data) {
+  const unit = state.byN.get(data.n);
+  Object.assign(unit, data);
+  const row = state.rowEl.get(data.n);
+  if (row) fillRow(row, unit);
+  return unit;
+}
+
+async function save(targetState) {
+  const area = editor();
+  const unit = state.byN.get(state.current);
+  if (!area || !unit) return;
+  const text = area.value;
+  const response = await api(`/api/units/${unit.n}`, {
+    method: "POST", body: { target: text, state: targetState, version: unit.version },
+  });
+  if (response.status === 409) { showConflict(unit, response.data, targetState); return; }
+  if (!response.ok) { status(`Segment ${unit.n}: ${response.data.error}`, true); return; }
+  state.edits.delete(unit.n);
+  const saved = updateUnit(response.data.unit);
+  for (const other of response.data.changed) updateUnit(other);
+  area.value = saved.target;
+  showQa(saved);
+  const errors = saved.flags.filter((f) => f.severity === "error" && f.check !== "engine");
+  const key = `${saved.target}\u0000${targetState}`;
+  if (errors.length && state.warned.get(saved.n) !== key) {
+    state.warned.set(saved.n, key);
+    status(`Segment ${saved.n} saved as ${saved.state} with ${errors.length} QA error(s): `
+      + "fix it, or press the key again to move on", true);
+    return;
+  }
+  state.warned.delete(saved.n);
+  status(`Segment ${saved.n} saved as ${saved.state} by ${saved.changed_by}`);
+  applyView();
+  const next = nextUnconfirmed();
+  if (next !== null) activate(next);
+}
+
+// ------------------------------------------------------------------ conflict
+
+let conflict = null;
+
+function showConflict(unit, data, targetState) {
+  conflict = { unit, data, targetState };
+  $("conflict-msg").textContent = `Segment ${unit.n} was saved by ${data.theirs.changed_by || "someone"}`
+    + ` at ${data.theirs.changed_at || "?"} (version ${data.theirs.version}). Nothing was overwritten.`;
+  $("conflict-yours").textContent = data.yours;
+  $("conflict-theirs").textContent = data.theirs.target;
+  $("conflict").hidden = false;
+  $("keep-theirs").focus();
+  status(`Segment ${unit.n}: conflict`, true);
+}
+
+function closeConflict(keepMine) {
+  if (!conflict) return;
+  const { unit, data, targetState } = conflict;
+  conflict = null;
+  $("conflict").hidden = true;
+  updateUnit(data.theirs);
+  const area = editor();
+  if (area && state.current === unit.n) {
+    area.value = keepMine ? data.yours : data.theirs.target;
+    area.focus();
+  }
+  if (keepMine) { save(targetState); return; }
+  state.edits.delete(unit.n);
+  status(`Segment ${unit.n}: kept their text`);
+  loadDetail(unit.n);
+}
+
+// ------------------------------------------------------------------ side panel
+
+function showQa(unit) {
+  const list = $("qa");
+  list.replaceChildren();
+  if (!unit.flags.length) list.append(el("li", "clean", "no QA findings"));
+  for (const f of unit.flags) {
+    const severity = f.check === "engine" ? "info" : f.severity;
+    list.append(el("li", severity, `${f.check} (${severity}): ${f.message}`));
+  }
+}
+
+function diffNodes(ops) {
+  const out = document.createDocumentFragment();
+  for (const [op, text] of ops) {
+    out.append(op === "=" ? document.createTextNode(text) : el(op === "-" ? "del" : "ins", "", text));
+  }
+  return out;
+}
+
+function historyText(entry) {
+  const parts = [];
+  for (const [key, value] of Object.entries(entry)) {
+    if (value === null || value === "" || key === "id" || key === "unit_id") continue;
+    parts.push(`${key}: ${value}`);
+  }
+  return parts.join(" · ");
+}
+
+async function loadDetail(n) {
+  const seq = ++state.detailSeq;
+  const response = await api(`/api/units/${n}`);
+  if (seq !== state.detailSeq) return;
+  if (!response.ok) { status(`Segment ${n}: ${response.data.error}`, true); return; }
+  const d = response.data;
+  updateUnit(d.unit);
+  $("p-n").textContent = String(n);
+  $("p-meta").textContent = [d.unit.tuid, d.unit.kind, d.unit.origin, d.engine,
+    d.unit.changed_by && `last change ${d.unit.changed_by} ${d.unit.changed_at}`]
+    .filter(Boolean).join(" · ");
+  showQa(d.unit);
+  const terms = $("terms");
+  terms.replaceChildren();
+  if (!d.terms.length) terms.append(el("li", "meta", "no glossary terms"));
+  for (const t of d.terms) {
+    const item = el("li", "term " + t.status);
+    item.append(el("span", "", `${t.source} → ${t.target}`));
+    if (t.variants.length) item.append(el("span", "meta", ` (also ${t.variants.join(", ")})`));
+    if (t.forbidden.length) item.append(el("div", "meta", `forbidden: ${t.forbidden.join(", ")}`));
+    if (t.status !== "met") item.append(el("div", "", t.status === "forbidden"
+      ? `forbidden rendering used: ${t.found}` : "required rendering missing"));
+    if (t.note) item.append(el("div", "meta", t.note));
+    terms.append(item);
+  }
+  const found = $("matches");
+  found.replaceChildren();
+  if (!d.matches.length) found.append(el("li", "meta", "no TM matches"));
+  for (const m of d.matches) {
+    const item = el("li");
+    item.append(el("div", "meta", `${m.score} % ${m.kind} · ${m.origin}`));
+    const source = el("div", "text");
+    source.append(diffNodes(m.diff));
+    item.append(source, el("div", "text", m.target));
+    if (m.differences.length) item.append(el("div", "meta", m.differences.join("; ")));
+    found.append(item);
+  }
+  $("mt").textContent = d.mt || "—";
+  const history = $("history");
+  history.replaceChildren();
+  if (!d.history.length) history.append(el("li", "meta", "no edits yet"));
+  for (const entry of d.history) history.append(el("li", "text", historyText(entry)));
+}
+
+async function concordance(event) {
+  event.preventDefault();
+  const q = $("conc-q").value.trim();
+  if (!q) return;
+  const side = $("conc-side").value;
+  const response = await api(`/api/concordance?q=${encodeURIComponent(q)}&side=${side}`);
+  const list = $("conc");
+  list.replaceChildren();
+  if (!response.ok) { list.append(el("li", "meta", response.data.error)); return; }
+  if (!response.data.hits.length) list.append(el("li", "meta", "nothing found"));
+  for (const hit of response.data.hits) {
+    const item = el("li");
+    item.append(el("div", "text", hit.source), el("div", "text", hit.target));
+    const about = [hit.origin, hit.state, hit.doc_id || hit.tuid].filter(Boolean).join(" · ");
+    if (about) item.append(el("div", "meta", about));
+    list.append(item);
+  }
+}
+
+async function exportRun() {
+  status("Exporting…");
+  const response = await api("/api/export", { method: "POST", body: { xliff: $("export-xliff").checked } });
+  if (!response.ok) { status(`Export failed: ${response.data.error}`, true); return; }
+  status(`Exported: ${response.data.written.join(", ")}`);
+}
+
+// ------------------------------------------------------------------ keys
+
+function typing(target) {
+  return target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement
+    || target instanceof HTMLSelectElement;
+}
+
+function onKey(event) {
+  if (conflict) {
+    if (event.key === "Escape") { event.preventDefault(); closeConflict(false); }
+    return;
+  }
+  const ctrl = event.ctrlKey || event.metaKey;
+  if (ctrl && event.key === "Enter") {
+    event.preventDefault();
+    save(event.shiftKey ? "approved" : "translated");
+  } else if (ctrl && event.key === "ArrowDown") {
+    event.preventDefault(); move(1);
+  } else if (ctrl && event.key === "ArrowUp") {
+    event.preventDefault(); move(-1);
+  } else if (event.key === "Escape") {
+    if (event.target === $("search")) {
+      event.preventDefault();
+      const area = editor();
+      if (area) area.focus();
+    } else { event.preventDefault(); revert(); }
+  } else if (event.key === "/" && !typing(event.target)) {
+    event.preventDefault();
+    $("search").focus();
+    $("search").select();
+  }
+}
+
+// ------------------------------------------------------------------ start
+
+async function start() {
+  const response = await api("/api/units");
+  if (!response.ok) { status(`Cannot load the run: ${response.data.error}`, true); return; }
+  const data = response.data;
+  state.doc = data;
+  state.units = data.units;
+  for (const unit of data.units) state.byN.set(unit.n, unit);
+  $("doc").textContent = `${data.doc_id} · ${data.reviewer}`;
+  document.title = `${data.doc_id} · tmpipe review`;
+  fillSelect($("f-state"), data.states);
+  fillSelect($("f-check"), data.checks);
+  fillSelect($("f-origin"), data.origins);
+  $("sort").querySelector('option[value="risk"]').disabled = !data.has_risk;
+  if (data.has_risk) $("sort").value = "risk";
+  const painted = paintRows();
+  applyView();
+  if (state.visible.length) activate(state.visible[0], false);
+  document.body.dataset.ready = "first";
+  await painted;
+  applyView();
+  document.body.dataset.ready = "all";
+  status(`${data.units.length} segments loaded`);
+}
+
+for (const id of ["f-state", "f-check", "f-severity", "f-origin", "f-terms", "sort"]) {
+  $(id).addEventListener("change", applyView);
+}
+$("search").addEventListener("input", applyView);
+$("conc-form").addEventListener("submit", concordance);
+$("export").addEventListener("click", exportRun);
+$("keep-theirs").addEventListener("click", () => closeConflict(false));
+$("use-mine").addEventListener("click", () => closeConflict(true));
+document.addEventListener("keydown", onKey);
+start();
