@@ -246,6 +246,7 @@ async function save(targetState) {
     state.warned.set(saved.n, key);
     status(`Segment ${saved.n} saved as ${saved.state} with ${errors.length} QA error(s): `
       + "fix it, or press the key again to move on", true);
+    loadDetail(saved.n);
     return;
   }
   state.warned.delete(saved.n);
@@ -253,6 +254,7 @@ async function save(targetState) {
   applyView();
   const next = nextUnconfirmed();
   if (next !== null) activate(next);
+  else loadDetail(saved.n);
 }
 
 // ------------------------------------------------------------------ conflict
