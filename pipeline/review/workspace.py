@@ -2,23 +2,24 @@
 
 The run folder's ``report.json`` gives the document (segment numbers, kinds, paragraphs,
 the draft and its engine notes, the run's ``--qa-ignore``); the memory gives each unit's
-current text, state and version. QA and glossary verification are re-run with the code
-of ``tmpipe run``: :func:`pipeline.glossary.verify_terms` for the unit's terms and
-:func:`pipeline.qa.run_checks` over the whole document (the length range and any
-cross-segment check see every unit, as in a run).
+current text, state and version. The flags ``tmpipe run`` computed stand while a unit's
+text is the one they were computed for; a changed text is re-checked with the code of the
+run: the glossary verification of :mod:`pipeline.flow` (:func:`pipeline.glossary.verify_terms`)
+and :func:`pipeline.qa.run_checks`, with the length range learned once from the whole
+document (as a run learns it).
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
 from ..errors import UserError
 from ..glossary import Glossary, verify_terms
-from ..qa import TERM_CHECK, run_checks
+from ..qa import TERM_CHECK, LengthRange, check_length_ratio, learn_length_range, run_checks
 from ..translate import flag_term_violations
 from ..units import Flag, Segment, Unit
 from .store import CONFIRMED_STATES, STATES, Conflict, Record, Store
@@ -51,9 +52,9 @@ class Row:
     draft: str
     draft_flags: list[Flag]
     previous: str | None
+    checked: str = ""  # the text the unit's flags were computed for
     risk: float | None = None
     record: Record | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def number(self) -> int:
@@ -100,7 +101,8 @@ def _rows(report: dict, glossary: Glossary | None) -> list[Row]:
         unit.terms = list(glossary.match(unit.source)) if glossary else []
         flags = [_flag(f) for f in item.get("flags") or [] if isinstance(f, dict)]
         same_paragraph = last is not None and last.get("paragraph") == item.get("paragraph")
-        rows.append(Row(unit=unit, tuid=str(item.get("tuid") or
+        unit.flags = flags
+        rows.append(Row(unit=unit, checked=unit.target, tuid=str(item.get("tuid") or
                                             f"{report['doc_id']}:{segment.number}"),
                         draft=unit.target, draft_flags=[f for f in flags
                                                         if f.check in DRAFT_CHECKS],
@@ -125,30 +127,36 @@ class Workspace:
                                or ())
         self.rows = _rows(report, glossary)
         self.by_number = {row.number: row for row in self.rows}
+        self.bounds: LengthRange | None = None
+        if "length-ratio" not in self.qa_ignore:
+            self.bounds = learn_length_range([row.unit for row in self.rows])
         self.lock = threading.Lock()
         self.refresh()
 
     # -- reading
 
     def refresh(self) -> None:
-        """Take every unit's current text, state and version from the memory; re-check."""
+        """Take every unit's current text, state and version from the memory; re-check the
+        units whose text changed."""
         records = {r.tuid: r for r in self.store.records(self.doc_id)}
         with self.lock:
             for row in self.rows:
                 row.record = records.get(row.tuid)
                 if row.record is not None:
                     row.unit.target = row.record.target
-            self._recheck()
+                if row.unit.target != row.checked:
+                    self._recheck(row)
 
-    def _recheck(self) -> None:
-        """Glossary verification per unit, then the run's QA over the whole document."""
-        for row in self.rows:
-            unit = row.unit
-            kept = row.draft_flags if unit.target == row.draft else []
-            unit.flags = list(kept)
-            if unit.terms:
-                flag_term_violations(unit)
-        run_checks([row.unit for row in self.rows], ignore=self.qa_ignore)
+    def _recheck(self, row: Row) -> None:
+        """Glossary verification, then every QA check of the run, on the unit's text."""
+        unit = row.unit
+        unit.flags = list(row.draft_flags) if unit.target == row.draft else []
+        if unit.terms:
+            flag_term_violations(unit)
+        run_checks([unit], ignore={*self.qa_ignore, "length-ratio"})
+        if self.bounds is not None and unit.segment.translatable and unit.target.strip():
+            unit.flags.extend(check_length_ratio(unit, self.bounds))
+        row.checked = unit.target
 
     def row_dict(self, row: Row) -> dict:
         """What the grid shows for one segment."""
@@ -221,28 +229,24 @@ class Workspace:
         """Store an edit in one transaction and re-check all units.
 
         Raises :class:`SaveConflict` (nothing written) when the unit changed since
-        ``version``. Returns the unit and every other row whose flags changed.
+        ``version``. Returns the unit as the grid shows it, with its new flags.
         """
         row = self._row(number)
         if row.record is None:
             raise NotFound(f"segment {number} has no unit in the memory")
         with self.lock:
-            before = {r.number: [_flag_dict(f) for f in r.unit.flags] for r in self.rows}
             try:
                 record = self.store.save(row.record.id, target, state=state,
                                          reviewer=self.reviewer, expected_version=version)
             except Conflict as exc:
                 row.record = exc.current
                 row.unit.target = exc.current.target
-                self._recheck()
+                self._recheck(row)
                 raise SaveConflict(target, self.row_dict(row)) from exc
             row.record = record
             row.unit.target = record.target
-            self._recheck()
-            changed = [self.row_dict(r) for r in self.rows
-                       if r is not row and before[r.number] != [_flag_dict(f)
-                                                                for f in r.unit.flags]]
-            return {"unit": self.row_dict(row), "changed": changed}
+            self._recheck(row)
+            return {"unit": self.row_dict(row)}
 
     def export(self, xliff: bool) -> list[str]:
         """Rebuild the run's outputs from the memory (and write its XLIFF)."""

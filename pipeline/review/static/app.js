@@ -237,7 +237,6 @@ async function save(targetState) {
   if (!response.ok) { status(`Segment ${unit.n}: ${response.data.error}`, true); return; }
   state.edits.delete(unit.n);
   const saved = updateUnit(response.data.unit);
-  for (const other of response.data.changed) updateUnit(other);
   area.value = saved.target;
   showQa(saved);
   const errors = saved.flags.filter((f) => f.severity === "error" && f.check !== "engine");
