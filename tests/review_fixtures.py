@@ -94,6 +94,19 @@ class StoreDouble:
         self.units[record_id] = saved
         return saved
 
+    def add(self, source: str, previous: str | None, target: str, *, doc_id: str, tuid: str,
+            state: str, reviewer: str, replaced: str, replaced_origin: str) -> Record:
+        record_id = max(self.units) + 1
+        self.units[record_id] = Record(id=record_id, tuid=tuid, source=source, target=target,
+                                       origin="human", state=state, version=2,
+                                       changed_by=reviewer)
+        self.log[record_id] = [{"state": "translated", "by": "", "target": replaced,
+                                "origin": replaced_origin}]
+        return self.units[record_id]
+
+    def lineage(self, record_id: int) -> set[str]:
+        return {entry.get("replaced") or entry.get("target") for entry in self.log[record_id]}
+
     def history(self, record_id: int) -> list[dict]:
         return list(self.log[record_id])
 

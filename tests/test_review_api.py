@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from review_fixtures import DOC_ID, GLOSSARY, XSS, StoreDouble, make_run
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():  # Starlette 1.10 would rather have httpx2
+    warnings.simplefilter("ignore", UserWarning)
+    from starlette.testclient import TestClient
 
 from pipeline.errors import UserError
 from pipeline.review import access_token, is_loopback, open_workspace
@@ -187,6 +192,61 @@ def test_export_rebuilds_through_the_store(client, store, run_dir) -> None:
     assert store.rebuilt == [run_dir]
     assert str(run_dir / f"{DOC_ID}.xlf") in response.json()["written"]
     assert client.post("/api/export", headers=HEADERS, json={"xliff": "yes"}).status_code == 400
+
+
+def test_a_segment_the_memory_filled_gets_a_unit_of_its_own(run_dir, store) -> None:
+    filled = store.units.pop(6)  # as if the run had taken it from another unit
+    workspace = open_workspace(run_dir, run_dir / "unused.sqlite", GLOSSARY, "bob", store=store)
+    client = TestClient(create_app(workspace, TOKEN))
+    row = client.get("/api/units", headers=HEADERS).json()["units"][5]
+    assert (row["n"], row["version"], row["state"], row["editable"]) == (6, 0, "", True)
+    edit = {"target": "A person's text.", "state": "translated", "version": 0}
+    unit = client.post("/api/units/6", headers=HEADERS, json=edit).json()["unit"]
+    added = store.units[max(store.units)]
+    assert (added.tuid, added.target, added.origin, added.changed_by) == (
+        filled.tuid, "A person's text.", "human", "bob")
+    assert unit["version"] == added.version and unit["origin"] == "human"
+    assert client.post("/api/units/6", headers=HEADERS, json=edit).status_code == 409
+    # A record of the same segment that the run did not use is not this run's unit.
+    store.units[filled.id] = replace(filled, target="Another run's text.", mt_target="")
+    store.units.pop(added.id)
+    row = client.get("/api/units", headers=HEADERS).json()["units"][5]
+    assert row["version"] == 0 and row["target"] == filled.target
+
+
+def test_edits_are_checked_as_tmpipe_run_checks_them(client, run_dir) -> None:
+    """The workspace's flags for an edited text equal those of the run's own QA code."""
+    from review_fixtures import GLOSSARY as glossary_path
+
+    from pipeline.glossary import load_glossary
+    from pipeline.qa import run_checks
+    from pipeline.review.workspace import _rows, read_report
+    from pipeline.translate import flag_term_violations
+
+    edits = {4: "The kilo sentence 24 six.", 5: "GSMA chief Hoffman flew to Shanghai  today .",
+             7: "Two strings: 两个 and the the same"}
+    for n, text in edits.items():
+        client.post(f"/api/units/{n}", headers=HEADERS,
+                    json={"target": text, "state": "translated", "version": 1})
+    shown = {u["n"]: u["flags"] for u in client.get("/api/units", headers=HEADERS).json()[
+        "units"]}
+    rows = _rows(read_report(run_dir), load_glossary(glossary_path))
+    units = [row.unit for row in rows]
+    for unit in units:
+        unit.flags = [f for f in unit.flags if f.check in ("engine", "echo", "tm-difference")]
+        unit.target = edits.get(unit.number, unit.target)
+        if unit.number in edits:
+            unit.flags = []
+        if unit.terms:
+            flag_term_violations(unit)
+    run_checks(units)
+    for unit in units:
+        expected = [{"check": f.check, "severity": f.severity, "message": f.message}
+                    for f in unit.flags]
+        assert shown[unit.number] == expected, unit.number
+    assert any(f["check"] == "numbers" for f in shown[4])
+    assert {f["check"] for f in shown[5]} >= {"punctuation", "term-violation"}
+    assert {f["check"] for f in shown[7]} >= {"untranslated", "repetition"}
 
 
 def test_tokens_and_addresses() -> None:

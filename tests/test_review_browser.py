@@ -172,8 +172,8 @@ def test_requests_without_the_token_fail(browser, served, page) -> None:
     stranger.close()
     # The page's own cookie reads, but never writes without the header.
     version = store.units[8].version
-    status = page.evaluate("""async () => (await fetch('/api/units/8', {method: 'POST',
+    status = page.evaluate("""async (version) => (await fetch('/api/units/8', {method: 'POST',
         headers: {'Content-Type': 'application/json'},
-        body: JSON.stringify({target: 'x', state: 'approved', version: %d})})).status""" % version)
+        body: JSON.stringify({target: 'x', state: 'approved', version})})).status""", version)
     assert status == 403
     assert store.units[8].version == version

@@ -9,7 +9,6 @@ connection and two servers (two reviewers) can work on one memory.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -55,7 +54,12 @@ class Store(Protocol):
     def save(self, record_id: int, target: str, *, state: str, reviewer: str,
              expected_version: int) -> Record: ...
 
+    def add(self, source: str, previous: str | None, target: str, *, doc_id: str, tuid: str,
+            state: str, reviewer: str, replaced: str, replaced_origin: str) -> Record: ...
+
     def history(self, record_id: int) -> list[dict]: ...
+
+    def lineage(self, record_id: int) -> set[str]: ...
 
     def matches(self, source: str, previous: str | None, exclude: int | None) -> list[dict]: ...
 
@@ -103,9 +107,24 @@ class MemoryStore:
                 raise Conflict(_record(exc.current)) from exc
             return _record(unit)
 
+    def add(self, source: str, previous: str | None, target: str, *, doc_id: str, tuid: str,
+            state: str, reviewer: str, replaced: str, replaced_origin: str) -> Record:
+        from ..units import TMMatch
+
+        match = TMMatch(source=source, target=replaced, score=100.0, kind="exact",
+                        origin=replaced_origin)
+        with self._open() as tm:
+            return _record(tm.add_edit(source, previous, target, doc_id=doc_id, tuid=tuid,
+                                       state=state, reviewer=reviewer, replaced=match))
+
     def history(self, record_id: int) -> list[dict]:
         with self._open() as tm:
-            return [_plain(entry) for entry in tm.history(record_id)]
+            return [{"version": h.version, "at": h.at, "by": h.by, "state": h.state,
+                     "origin": h.origin, "target": h.target} for h in tm.history(record_id)]
+
+    def lineage(self, record_id: int) -> set[str]:
+        with self._open() as tm:
+            return {h.target for h in tm.history(record_id)}
 
     def matches(self, source: str, previous: str | None, exclude: int | None) -> list[dict]:
         with self._open() as tm:
@@ -116,34 +135,21 @@ class MemoryStore:
 
     def concordance(self, text: str, side: str, limit: int) -> list[dict]:
         with self._open() as tm:
-            return [_plain(hit) for hit in tm.concordance(text, side, limit)]
+            return [{"source": u.source, "target": u.target, "origin": u.origin,
+                     "state": u.state, "doc_id": u.doc_id, "tuid": u.tuid,
+                     "changed_by": u.changed_by, "changed_at": u.changed_at}
+                    for u in tm.concordance(text, side, limit)]
 
     def rebuild(self, run_dir: Path) -> list[Path]:
         from ..postedit import rebuild_outputs
 
         with self._open() as tm:
-            written = rebuild_outputs(run_dir, tm)
-        return _paths(written)
+            result = rebuild_outputs(run_dir, tm)
+        return [Path(p) for p in result.options.get("outputs", {}).values()]
 
     def write_xliff(self, run_dir: Path, path: Path) -> Path:
-        from ..exchange.xliff import export_run
+        from ..roundtrip import export_run
 
         with self._open() as tm:
-            export_run(run_dir, path, tm)
-        return path
-
-
-def _plain(item) -> dict:
-    """A dataclass or mapping from the memory as a JSON-able dict."""
-    from dataclasses import asdict, is_dataclass
-
-    data = asdict(item) if is_dataclass(item) else dict(item)
-    return {k: v for k, v in data.items() if isinstance(v, str | int | float | bool | None)}
-
-
-def _paths(written) -> list[Path]:
-    if isinstance(written, dict):
-        return [Path(p) for p in written.values()]
-    if isinstance(written, Sequence):
-        return [Path(p) for p in written]
-    return []
+            written, _ = export_run(run_dir, tm, path)
+        return Path(written)

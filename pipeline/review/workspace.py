@@ -131,6 +131,7 @@ class Workspace:
         if "length-ratio" not in self.qa_ignore:
             self.bounds = learn_length_range([row.unit for row in self.rows])
         self.lock = threading.Lock()
+        self._lineage: dict[tuple[int, int], bool] = {}
         self.refresh()
 
     # -- reading
@@ -141,11 +142,20 @@ class Workspace:
         records = {r.tuid: r for r in self.store.records(self.doc_id)}
         with self.lock:
             for row in self.rows:
-                row.record = records.get(row.tuid)
-                if row.record is not None:
-                    row.unit.target = row.record.target
+                row.record = self._descendant(row, records.get(row.tuid))
+                row.unit.target = row.record.target if row.record else row.draft
                 if row.unit.target != row.checked:
                     self._recheck(row)
+
+    def _descendant(self, row: Row, record: Record | None) -> Record | None:
+        """``record`` when it is this run's unit or an edit of it; None for a unit of the
+        same segment that the run did not use (the run filled it from another unit)."""
+        if record is None or row.draft in (record.target, record.mt_target):
+            return record
+        key = (record.id, record.version)
+        if key not in self._lineage:
+            self._lineage[key] = row.draft in self.store.lineage(record.id)
+        return record if self._lineage[key] else None
 
     def _recheck(self, row: Row) -> None:
         """Glossary verification, then every QA check of the run, on the unit's text."""
@@ -165,10 +175,10 @@ class Workspace:
             "n": unit.number, "tuid": row.tuid, "source": unit.source, "target": unit.target,
             "kind": unit.segment.kind, "paragraph": unit.segment.paragraph,
             "state": record.state if record else "", "origin": record.origin if record
-            else unit.origin, "version": record.version if record else None,
+            else unit.origin, "version": record.version if record else 0,
             "changed_by": record.changed_by if record else "",
             "changed_at": record.changed_at if record else "",
-            "editable": record is not None,
+            "editable": unit.segment.translatable,
             "confirmed": bool(record and record.state in CONFIRMED_STATES),
             "flags": [_flag_dict(f) for f in unit.flags],
             "segment_flags": list(unit.segment.flags),
@@ -226,18 +236,15 @@ class Workspace:
     # -- writing
 
     def save(self, number: int, target: str, state: str, version: int) -> dict:
-        """Store an edit in one transaction and re-check all units.
+        """Store an edit in one transaction and re-check the unit.
 
         Raises :class:`SaveConflict` (nothing written) when the unit changed since
         ``version``. Returns the unit as the grid shows it, with its new flags.
         """
         row = self._row(number)
-        if row.record is None:
-            raise NotFound(f"segment {number} has no unit in the memory")
         with self.lock:
             try:
-                record = self.store.save(row.record.id, target, state=state,
-                                         reviewer=self.reviewer, expected_version=version)
+                record = self._store_edit(row, target, state, version)
             except Conflict as exc:
                 row.record = exc.current
                 row.unit.target = exc.current.target
@@ -247,6 +254,20 @@ class Workspace:
             row.unit.target = record.target
             self._recheck(row)
             return {"unit": self.row_dict(row)}
+
+    def _store_edit(self, row: Row, target: str, state: str, version: int) -> Record:
+        """Save onto the unit's record, or add one for a segment the memory filled
+        (``version`` 0: the client saw no record)."""
+        if row.record is not None:
+            if version == 0:
+                raise Conflict(row.record)
+            return self.store.save(row.record.id, target, state=state, reviewer=self.reviewer,
+                                   expected_version=version)
+        if version != 0:
+            raise NotFound(f"segment {row.number} has no unit at version {version}")
+        return self.store.add(row.unit.source, row.previous, target, doc_id=self.doc_id,
+                              tuid=row.tuid, state=state, reviewer=self.reviewer,
+                              replaced=row.draft, replaced_origin=row.unit.origin)
 
     def export(self, xliff: bool) -> list[str]:
         """Rebuild the run's outputs from the memory (and write its XLIFF)."""
