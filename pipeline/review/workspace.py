@@ -55,6 +55,7 @@ class Row:
     checked: str = ""  # the text the unit's flags were computed for
     risk: float | None = None
     record: Record | None = None
+    view: dict | None = None  # the grid's dict, until the record or the flags change
 
     @property
     def number(self) -> int:
@@ -142,7 +143,9 @@ class Workspace:
         records = {r.tuid: r for r in self.store.records(self.doc_id)}
         with self.lock:
             for row in self.rows:
-                row.record = self._descendant(row, records.get(row.tuid))
+                record = self._descendant(row, records.get(row.tuid))
+                if record != row.record:
+                    row.record, row.view = record, None
                 row.unit.target = row.record.target if row.record else row.draft
                 if row.unit.target != row.checked:
                     self._recheck(row)
@@ -167,9 +170,16 @@ class Workspace:
         if self.bounds is not None and unit.segment.translatable and unit.target.strip():
             unit.flags.extend(check_length_ratio(unit, self.bounds))
         row.checked = unit.target
+        row.view = None
 
     def row_dict(self, row: Row) -> dict:
         """What the grid shows for one segment."""
+        if row.view is None:
+            row.view = self._view(row)
+        return row.view
+
+    @staticmethod
+    def _view(row: Row) -> dict:
         unit, record = row.unit, row.record
         return {
             "n": unit.number, "tuid": row.tuid, "source": unit.source, "target": unit.target,
@@ -246,11 +256,11 @@ class Workspace:
             try:
                 record = self._store_edit(row, target, state, version)
             except Conflict as exc:
-                row.record = exc.current
+                row.record, row.view = exc.current, None
                 row.unit.target = exc.current.target
                 self._recheck(row)
                 raise SaveConflict(target, self.row_dict(row)) from exc
-            row.record = record
+            row.record, row.view = record, None
             row.unit.target = record.target
             self._recheck(row)
             return {"unit": self.row_dict(row)}

@@ -3,12 +3,11 @@
 "use strict";
 
 const TOKEN = document.querySelector('meta[name="tmpipe-token"]').content;
-const FIRST_ROWS = 120;   // rows painted before the first frame
-const CHUNK = 600;        // rows added per later frame
+const PAGE = 200;  // rows in the DOM at a time
 
 const $ = (id) => document.getElementById(id);
 const state = {
-  doc: null, units: [], byN: new Map(), rowEl: new Map(), order: [], visible: [],
+  doc: null, units: [], byN: new Map(), rowEl: new Map(), visible: [], page: 0,
   current: null, edits: new Map(), warned: new Map(), detailSeq: 0,
 };
 
@@ -75,34 +74,12 @@ function makeRow(unit) {
   return row;
 }
 
-function paintRows() {
-  const container = $("rows");
-  container.replaceChildren();
-  state.rowEl.clear();
-  const units = state.units;
-  const first = document.createDocumentFragment();
-  for (const unit of units.slice(0, FIRST_ROWS)) {
-    const row = makeRow(unit);
-    state.rowEl.set(unit.n, row);
-    first.append(row);
-  }
-  container.append(first);
-  let next = FIRST_ROWS;
-  return new Promise((resolve) => {
-    const more = () => {
-      if (next >= units.length) { resolve(); return; }
-      const fragment = document.createDocumentFragment();
-      for (const unit of units.slice(next, next + CHUNK)) {
-        const row = makeRow(unit);
-        state.rowEl.set(unit.n, row);
-        fragment.append(row);
-      }
-      next += CHUNK;
-      container.append(fragment);
-      requestAnimationFrame(more);
-    };
-    requestAnimationFrame(more);
-  });
+function filters() {
+  return {
+    state: $("f-state").value, check: $("f-check").value, severity: $("f-severity").value,
+    origin: $("f-origin").value, terms: $("f-terms").checked,
+    search: $("search").value.trim().toLowerCase(),
+  };
 }
 
 function matches(unit, f) {
@@ -120,30 +97,49 @@ function matches(unit, f) {
   return true;
 }
 
+// Filters and sorting work on the data; only one page of rows is in the DOM.
 function applyView() {
-  const f = {
-    state: $("f-state").value, check: $("f-check").value, severity: $("f-severity").value,
-    origin: $("f-origin").value, terms: $("f-terms").checked,
-    search: $("search").value.trim().toLowerCase(),
-  };
-  let order = state.units.slice();
+  const f = filters();
+  const order = state.units.slice();
   if ($("sort").value === "risk") {
     order.sort((a, b) => (b.risk ?? -1) - (a.risk ?? -1) || a.n - b.n);
   }
-  const container = $("rows");
-  const visible = [];
+  state.visible = order.filter((unit) => matches(unit, f)).map((unit) => unit.n);
+  const at = state.visible.indexOf(state.current);
+  state.page = at >= 0 ? Math.floor(at / PAGE) : 0;
+  renderPage();
+}
+
+function pages() {
+  return Math.max(1, Math.ceil(state.visible.length / PAGE));
+}
+
+function renderPage() {
+  closeEditor();
+  const shown = state.visible.slice(state.page * PAGE, (state.page + 1) * PAGE);
   const fragment = document.createDocumentFragment();
-  for (const unit of order) {
-    const row = state.rowEl.get(unit.n);
-    if (!row) continue;
-    const show = matches(unit, f);
-    row.hidden = !show;
-    if (show) visible.push(unit.n);
+  state.rowEl.clear();
+  for (const n of shown) {
+    const row = makeRow(state.byN.get(n));
+    state.rowEl.set(n, row);
     fragment.append(row);
   }
-  container.append(fragment);
-  state.visible = visible;
-  $("count").textContent = `${visible.length} of ${state.units.length} segments`;
+  $("rows").replaceChildren(fragment);
+  $("count").textContent = `${state.visible.length} of ${state.units.length} segments`;
+  $("page").textContent = `page ${state.page + 1} of ${pages()}`;
+  $("prev-page").disabled = state.page === 0;
+  $("next-page").disabled = state.page >= pages() - 1;
+  if (state.rowEl.has(state.current)) openEditor(state.current);
+}
+
+function turnPage(step) {
+  const page = Math.min(pages() - 1, Math.max(0, state.page + step));
+  if (page === state.page) return;
+  state.page = page;
+  renderPage();
+  $("grid").scrollTop = 0;
+  const first = state.visible[state.page * PAGE];
+  if (first !== undefined) activate(first);
 }
 
 function fillSelect(select, values) {
@@ -163,28 +159,36 @@ function closeEditor() {
   const unit = state.byN.get(state.current);
   if (area.value !== unit.target) state.edits.set(unit.n, area.value);
   else state.edits.delete(unit.n);
-  const cell = area.parentElement;
-  cell.textContent = state.edits.get(unit.n) ?? unit.target;
+  area.parentElement.textContent = state.edits.get(unit.n) ?? unit.target;
   state.rowEl.get(unit.n).classList.remove("active");
+}
+
+function openEditor(n) {
+  const unit = state.byN.get(n);
+  const row = state.rowEl.get(n);
+  row.classList.add("active");
+  if (!unit.editable) return null;
+  const area = el("textarea");
+  area.value = state.edits.get(n) ?? unit.target;
+  area.setAttribute("aria-label", `Target of segment ${n}`);
+  area.spellcheck = true;
+  row.children[2].replaceChildren(area);
+  return area;
 }
 
 function activate(n, scroll = true) {
   if (state.current === n && editor()) return;
   closeEditor();
-  const unit = state.byN.get(n);
-  const row = state.rowEl.get(n);
-  if (!unit || !row) return;
+  const at = state.visible.indexOf(n);
+  if (!state.byN.has(n) || at < 0) return;
   state.current = n;
-  row.classList.add("active");
-  const cell = row.children[2];
-  if (unit.editable) {
-    const area = el("textarea");
-    area.value = state.edits.get(n) ?? unit.target;
-    area.setAttribute("aria-label", `Target of segment ${n}`);
-    area.spellcheck = true;
-    cell.replaceChildren(area);
-    area.focus({ preventScroll: true });
+  if (Math.floor(at / PAGE) !== state.page) {
+    state.page = Math.floor(at / PAGE);
+    renderPage();
   }
+  const row = state.rowEl.get(n);
+  const area = editor() || openEditor(n);
+  if (area) area.focus({ preventScroll: true });
   if (scroll) row.scrollIntoView({ block: "nearest" });
   loadDetail(n);
 }
@@ -422,6 +426,10 @@ function onKey(event) {
 
 // ------------------------------------------------------------------ start
 
+function afterPaint(name) {  // a performance mark once the current frame is painted
+  requestAnimationFrame(() => setTimeout(() => performance.mark(name), 0));
+}
+
 async function start() {
   const response = await api("/api/units");
   if (!response.ok) { status(`Cannot load the run: ${response.data.error}`, true); return; }
@@ -436,13 +444,10 @@ async function start() {
   fillSelect($("f-origin"), data.origins);
   $("sort").querySelector('option[value="risk"]').disabled = !data.has_risk;
   if (data.has_risk) $("sort").value = "risk";
-  const painted = paintRows();
   applyView();
   if (state.visible.length) activate(state.visible[0], false);
-  document.body.dataset.ready = "first";
-  await painted;
-  applyView();
   document.body.dataset.ready = "all";
+  afterPaint("tmpipe-first-rows");
   status(`${data.units.length} segments loaded`);
 }
 
@@ -450,6 +455,8 @@ for (const id of ["f-state", "f-check", "f-severity", "f-origin", "f-terms", "so
   $(id).addEventListener("change", applyView);
 }
 $("search").addEventListener("input", applyView);
+$("prev-page").addEventListener("click", () => turnPage(-1));
+$("next-page").addEventListener("click", () => turnPage(1));
 $("conc-form").addEventListener("submit", concordance);
 $("export").addEventListener("click", exportRun);
 $("keep-theirs").addEventListener("click", () => closeConflict(false));
