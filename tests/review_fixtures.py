@@ -128,3 +128,17 @@ class StoreDouble:
     def write_xliff(self, run_dir: Path, path: Path) -> Path:
         path.write_text("<xliff/>", encoding="utf-8")
         return path
+
+
+def make_long_run(tmp_path: Path, size: int) -> tuple[Path, Path]:
+    """A run of ``size`` one-line segments (``--layout lines``), numbered 1..size."""
+    source = tmp_path / "long.zh.txt"
+    source.write_text("".join(f"第{i}段今年是世界互联网大会乌镇峰会第十年。\n"
+                              for i in range(1, size + 1)), encoding="utf-8")
+    out, tm = tmp_path / "out", tmp_path / "tm.sqlite"
+    options = RunOptions(source=source, doc_id="long", out_dir=out, tm_path=tm,
+                         glossary=GLOSSARY, layout="lines", batch_size=64)
+    engine = ScriptedEngine(lambda request: f"Paragraph {request.source[1:-25]}: "
+                            "the tenth World Internet Conference Wuzhen Summit.")
+    flow.run(options, Hooks(engine_factory=lambda name, **kw: engine))
+    return out, tm

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from chromium import ARGS, BROWSER_MARKS, CHROMIUM
-from review_fixtures import GLOSSARY, XSS, StoreDouble, make_run
+from review_fixtures import GLOSSARY, XSS, StoreDouble, make_long_run, make_run
 
 from pipeline.review import BackgroundServer, open_workspace
 
@@ -177,3 +177,25 @@ def test_requests_without_the_token_fail(browser, served, page) -> None:
         body: JSON.stringify({target: 'x', state: 'approved', version})})).status""", version)
     assert status == 403
     assert store.units[8].version == version
+
+
+def test_a_long_run_is_paged_and_keys_cross_pages(browser, tmp_path) -> None:
+    run_dir, tm_path = make_long_run(tmp_path, 450)
+    workspace = open_workspace(run_dir, tm_path, GLOSSARY, "ann", store=StoreDouble(run_dir))
+    with BackgroundServer(workspace, TOKEN) as server:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        open_workspace_page(page, server)
+        assert page.inner_text("#count") == "450 of 450 segments"
+        assert page.inner_text("#page") == "page 1 of 3"
+        assert page.locator(".row.unit").count() == 200
+        go_to(page, 200)
+        page.keyboard.press("Control+ArrowDown")
+        page.wait_for_selector('.row.unit.active[data-n="201"]')
+        assert page.inner_text("#page") == "page 2 of 3"
+        page.keyboard.press("Control+ArrowUp")
+        page.wait_for_selector('.row.unit.active[data-n="200"]')
+        page.fill("#search", "第44")  # 44 and 440-449
+        assert page.inner_text("#count") == "11 of 450 segments"
+        assert page.inner_text("#page") == "page 1 of 1"
+        context.close()
