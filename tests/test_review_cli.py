@@ -23,5 +23,10 @@ def test_a_folder_needs_serve_or_export_and_a_run(tmp_path) -> None:
     assert result.exit_code == 2 and "needs --serve or --export" in result.output
     result = CliRunner().invoke(main, ["review", str(tmp_path), "--export",
                                        "--tm", str(tmp_path / "tm.sqlite")])
+    assert result.exit_code == 2 and "translation memory not found" in result.output
+    assert not (tmp_path / "tm.sqlite").exists()
+    (tmp_path / "tm.sqlite").write_bytes(b"")
+    result = CliRunner().invoke(main, ["review", str(tmp_path), "--export",
+                                       "--tm", str(tmp_path / "tm.sqlite")])
     assert result.exit_code == 2 and "report.json missing" in result.output
     assert "Traceback" not in result.output

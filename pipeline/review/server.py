@@ -52,6 +52,8 @@ def open_workspace(run_dir: Path, tm_path: Path, glossary: Path | None, reviewer
 
     if not Path(run_dir).is_dir():
         raise UserError("not a folder (expected a run's output folder)", run_dir)
+    if store is None and not Path(tm_path).is_file():
+        raise UserError("translation memory not found (the run's --tm)", tm_path)
     loaded = load_glossary(glossary) if glossary is not None else None
     return Workspace(Path(run_dir), store or MemoryStore(tm_path), glossary=loaded,
                      reviewer=reviewer)
