@@ -8,7 +8,7 @@ const PAGE = 200;  // rows in the DOM at a time
 const $ = (id) => document.getElementById(id);
 const state = {
   doc: null, units: [], byN: new Map(), rowEl: new Map(), visible: [], page: 0,
-  current: null, edits: new Map(), warned: new Map(), detailSeq: 0,
+  current: null, edits: new Map(), warned: new Map(), detailSeq: 0, saving: false,
 };
 
 function el(tag, cls, text) {
@@ -232,32 +232,54 @@ function updateUnit(data) {
 async function save(targetState) {
   const area = editor();
   const unit = state.byN.get(state.current);
-  if (!area || !unit) return;
+  if (!area || !unit || state.saving) return;
   const text = area.value;
-  const response = await api(`/api/units/${unit.n}`, {
-    method: "POST", body: { target: text, state: targetState, version: unit.version },
-  });
+  const settled = unit.state === targetState || (targetState === "translated" && unit.confirmed);
+  if (text === unit.target && settled) {  // nothing to store (an approved unit stays approved)
+    if (!warnErrors(unit, targetState)) moveOn(unit);
+    return;
+  }
+  state.saving = true;
+  let response;
+  try {
+    response = await api(`/api/units/${unit.n}`, {
+      method: "POST", body: { target: text, state: targetState, version: unit.version },
+    });
+  } finally {
+    state.saving = false;
+  }
   if (response.status === 409) { showConflict(unit, response.data, targetState); return; }
   if (!response.ok) { status(`Segment ${unit.n}: ${response.data.error}`, true); return; }
   state.edits.delete(unit.n);
   const saved = updateUnit(response.data.unit);
-  area.value = saved.target;
+  if (editor() === area) area.value = saved.target;
   showQa(saved);
-  const errors = saved.flags.filter((f) => f.severity === "error" && f.check !== "engine");
-  const key = `${saved.target}\u0000${targetState}`;
-  if (errors.length && state.warned.get(saved.n) !== key) {
-    state.warned.set(saved.n, key);
-    status(`Segment ${saved.n} saved as ${saved.state} with ${errors.length} QA error(s): `
-      + "fix it, or press the key again to move on", true);
-    loadDetail(saved.n);
-    return;
-  }
-  state.warned.delete(saved.n);
+  if (warnErrors(saved, targetState)) return;
   status(`Segment ${saved.n} saved as ${saved.state} by ${saved.changed_by}`);
+  moveOn(saved);
+}
+
+// QA errors hold the reviewer on the segment once per text; the same key again moves on.
+function warnErrors(unit, targetState) {
+  const errors = unit.flags.filter((f) => f.severity === "error" && f.check !== "engine");
+  const key = `${unit.target}\u0000${targetState}`;
+  if (!errors.length || state.warned.get(unit.n) === key) {
+    state.warned.delete(unit.n);
+    return false;
+  }
+  state.warned.set(unit.n, key);
+  status(`Segment ${unit.n} is ${unit.state || "unsaved"} with ${errors.length} QA error(s): `
+    + "fix it, or press the key again to move on", true);
+  showQa(unit);
+  loadDetail(unit.n);
+  return true;
+}
+
+function moveOn(unit) {
+  const next = nextUnconfirmed();  // in the order the reviewer saw
   applyView();
-  const next = nextUnconfirmed();
-  if (next !== null) activate(next);
-  else loadDetail(saved.n);
+  if (next !== null && state.visible.includes(next)) activate(next);
+  else loadDetail(unit.n);
 }
 
 // ------------------------------------------------------------------ conflict
