@@ -199,3 +199,16 @@ def test_a_long_run_is_paged_and_keys_cross_pages(browser, tmp_path) -> None:
         assert page.inner_text("#count") == "11 of 450 segments"
         assert page.inner_text("#page") == "page 1 of 1"
         context.close()
+
+
+def test_confirming_an_approved_unit_keeps_it_approved(page, served) -> None:
+    server, store = served
+    go_to(page, 6)
+    page.keyboard.press("Control+Shift+Enter")
+    page.wait_for_selector('.row.unit.active:not([data-n="6"])')
+    approved = store.units[6]
+    assert approved.state == "approved"
+    go_to(page, 6)
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector('.row.unit.active:not([data-n="6"])')
+    assert store.units[6] == approved  # no new version, not turned back into "translated"
