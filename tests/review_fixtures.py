@@ -78,6 +78,9 @@ class StoreDouble:
             self.units[record.id] = record
             self.log[record.id] = []
 
+    def stamp(self) -> None:
+        return None  # no file to watch: always read the records
+
     def records(self, doc_id: str) -> list[Record]:
         return [r for r in self.units.values() if r.tuid.startswith(f"{doc_id}:")]
 

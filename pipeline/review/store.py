@@ -51,6 +51,8 @@ class Store(Protocol):
 
     def records(self, doc_id: str) -> list[Record]: ...
 
+    def stamp(self) -> object | None: ...
+
     def save(self, record_id: int, target: str, *, state: str, reviewer: str,
              expected_version: int) -> Record: ...
 
@@ -90,6 +92,18 @@ class MemoryStore:
         from ..memory import TranslationMemory
 
         return TranslationMemory(self.tm_path)
+
+    def stamp(self) -> tuple | None:
+        """Changes whenever the memory file changes (size and time of the file and its WAL)."""
+        stamps = []
+        for path in (self.tm_path, Path(f"{self.tm_path}-wal")):
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                stamps.append(None)
+                continue
+            stamps.append((info.st_mtime_ns, info.st_size, info.st_ino))
+        return tuple(stamps)
 
     def records(self, doc_id: str) -> list[Record]:
         with self._open() as tm:

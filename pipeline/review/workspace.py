@@ -133,15 +133,20 @@ class Workspace:
             self.bounds = learn_length_range([row.unit for row in self.rows])
         self.lock = threading.Lock()
         self._lineage: dict[tuple[int, int], bool] = {}
+        self._stamp: object | None = None
         self.refresh()
 
     # -- reading
 
     def refresh(self) -> None:
-        """Take every unit's current text, state and version from the memory; re-check the
-        units whose text changed."""
+        """Take every unit's current text, state and version from the memory (unless the
+        memory file is unchanged since the last look); re-check the units whose text changed."""
+        stamp = self.store.stamp()
+        if stamp is not None and stamp == self._stamp:
+            return  # the memory has not changed since the last look
         records = {r.tuid: r for r in self.store.records(self.doc_id)}
         with self.lock:
+            self._stamp = stamp
             for row in self.rows:
                 record = self._descendant(row, records.get(row.tuid))
                 if record != row.record:
