@@ -28,14 +28,14 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.engines.base import Engine, Progress  # noqa: E402
-from pipeline.units import MTRequest, Term, Translation  # noqa: E402
+from pipeline.engines.base import Engine, EngineOutput  # noqa: E402
+from pipeline.units import MTRequest, Term  # noqa: E402
 
 ARTICLE = REPO / "segments" / "zjrb-2023-11-07" / "source.zh.txt"
 GLOSSARY = REPO / "glossary" / "wic.tsv"
@@ -55,17 +55,13 @@ class StandInEngine(Engine):
     def available(cls) -> str | None:
         return None
 
-    def translate_batch(self, segments: Sequence[MTRequest], terms: Sequence[Sequence[Term]],
-                        progress: Progress | None = None) -> list[Translation]:
-        out = []
-        for request, seg_terms in zip(segments, terms, strict=True):
+    def _translate(self, segments: Sequence[MTRequest], terms: Sequence[Sequence[Term]]
+                   ) -> Iterator[tuple[int, EngineOutput]]:
+        for i, (request, seg_terms) in enumerate(zip(segments, terms, strict=True)):
             words = ["The", "segment", "of", "length", *_NUMBER.findall(request.source)]
             words += [t.target for t in seg_terms]
             text = " ".join(words) + "."
-            out.append(Translation(text=text, engine=self.name, model=self.model, raw=text))
-            if progress:
-                progress(1)
-        return out
+            yield i, EngineOutput(text=text, raw=text)
 
 
 def make_run(work: Path, size: int) -> tuple[Path, Path, int]:
