@@ -20,10 +20,6 @@ from pipeline.cli import main
 from pipeline.memory import TranslationMemory
 from pipeline.review import BackgroundServer, open_workspace
 
-EDIT_API = hasattr(TranslationMemory, "save_edit")
-needs_edit_api = pytest.mark.skipif(
-    not EDIT_API, reason="the memory's edit API (schema 2: doc_units, save_edit) is not here yet")
-pytestmark = needs_edit_api
 TOKEN = "memory-test-token-42"
 
 
