@@ -134,6 +134,7 @@ class Translation:
     retries: int = 0
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    confidence: dict[str, float] = field(default_factory=dict)  # token log-probability stats
 
 
 @dataclass
@@ -170,6 +171,8 @@ class Unit:
     changed_by: str = ""  # who last changed it (the reviewer of an edited or approved unit)
     mt_target: str = ""  # the MT a person's target replaced (post-editing)
     postedit: dict[str, float] = field(default_factory=dict)  # effort: ter, chrf, chars
+    confidence: dict[str, float] = field(default_factory=dict)  # Translation.confidence
+    risk: float | None = None  # estimated chance the target is poor (pipeline.risk)
 
     @property
     def source(self) -> str:

@@ -32,6 +32,7 @@ class EngineOutput:
     notes: list[str] = field(default_factory=list)  # repairs and doubts, for reviewers
     retries: int = 0
     seconds: float = 0.0
+    confidence: dict[str, float] = field(default_factory=dict)  # see Translation.confidence
 
 
 class Engine(ABC):
@@ -89,7 +90,7 @@ class Engine(ABC):
         return Translation(text=output.text, engine=self.name, model=self.model,
                            model_sha256=self.model_sha256, raw=output.raw,
                            retries=output.retries, notes=list(output.notes),
-                           seconds=output.seconds)
+                           seconds=output.seconds, confidence=dict(output.confidence))
 
     def settings_record(self) -> dict[str, Any]:
         """The engine's settings as plain data (``{}`` for an engine without settings)."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,20 @@ class Completion:
     completion_tokens: int = 0
     prompt_ms: float = 0.0
     predicted_ms: float = 0.0
+    token_logprobs: list[float] = field(default_factory=list)  # when asked with ``n_probs``
+
+
+def confidence(logprobs: Sequence[float], low: float = -2.3) -> dict[str, float]:
+    """The model's confidence in a completion from its token log-probabilities.
+
+    ``mean`` and ``min`` log-probability, ``low_share`` (tokens below ``low``, i.e. under
+    10 % probability) and ``tokens``; empty when no log-probabilities were returned.
+    """
+    if not logprobs:
+        return {}
+    return {"mean": round(sum(logprobs) / len(logprobs), 4), "min": round(min(logprobs), 4),
+            "low_share": round(sum(lp < low for lp in logprobs) / len(logprobs), 4),
+            "tokens": len(logprobs)}
 
 
 CompleteFn = Callable[[list[dict[str, str]], dict[str, Any]], Completion]
@@ -100,6 +114,7 @@ class XllamaBackend:
             message = response.get("error", response) if isinstance(response, dict) else response
             raise RuntimeError(f"llama.cpp error: {message}")
         choice = response["choices"][0]
+        tokens = (choice.get("logprobs") or {}).get("content") or []
         usage = response.get("usage", {})
         timings = response.get("timings", {})
         return Completion(
@@ -110,6 +125,7 @@ class XllamaBackend:
             completion_tokens=usage.get("completion_tokens", 0),
             prompt_ms=timings.get("prompt_ms", 0.0),
             predicted_ms=timings.get("predicted_ms", 0.0),
+            token_logprobs=[t["logprob"] for t in tokens if isinstance(t.get("logprob"), float)],
         )
 
     def close(self) -> None:

@@ -40,7 +40,14 @@ from .cleaning import (
     rejoin_split_numbers,
     romanize_places,
 )
-from .llamacpp import CompleteFn, Completion, XllamaBackend, check_gguf, default_threads
+from .llamacpp import (
+    CompleteFn,
+    Completion,
+    XllamaBackend,
+    check_gguf,
+    confidence,
+    default_threads,
+)
 from .prompt import (
     SYSTEM_PROMPT,
     PromptOptions,
@@ -102,7 +109,9 @@ class LlmSettings:
     decoding settings (greedy by default); ``cache_prompt`` toggles prompt-prefix reuse;
     ``ctx_size`` is the model's context and ``context_budget`` the share of it the paragraph
     conversation may fill before it restarts from the last turn; ``threads`` defaults to
-    every CPU this process may use; ``system_prompt`` None is :data:`.prompt.SYSTEM_PROMPT`.
+    every CPU this process may use; ``system_prompt`` None is :data:`.prompt.SYSTEM_PROMPT`;
+    ``logprobs`` asks llama.cpp for each generated token's log-probability
+    (``Translation.confidence``, a risk signal).
     """
 
     threads: int | None = None
@@ -127,6 +136,7 @@ class LlmSettings:
     word_turn: bool = True
     inline_terms: bool = True
     term_lines: bool = False
+    logprobs: bool = True
     system_prompt: str | None = None
 
 
@@ -242,7 +252,8 @@ class LlmEngine(Engine):
         self.stats.segments += 1
         self._remember(request.source, answer.first, text, answer.completion)
         return EngineOutput(text=text, raw=answer.completion.text, retries=answer.retries,
-                            notes=answer.notes, seconds=time.perf_counter() - start)
+                            notes=answer.notes, seconds=time.perf_counter() - start,
+                            confidence=confidence(answer.completion.token_logprobs))
 
     def _prepare(self, request: MTRequest, terms: Sequence[Term]) -> _Prepared:
         """The text sent (renderings written in, numbers in English) and the terms listed."""
@@ -348,6 +359,8 @@ class LlmEngine(Engine):
             sampling["repeat_penalty"] = self.settings.repeat_penalty
         if self.settings.temperature:
             sampling["temperature"] = self.settings.temperature
+        if self.settings.logprobs:
+            sampling["n_probs"] = 1
         return sampling
 
     def _ask(self, messages: list[dict[str, str]], request: MTRequest,
