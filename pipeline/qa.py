@@ -1,8 +1,11 @@
 """QA checks over translated units: each check is a small named function returning Flags.
 
+Unit checks (:data:`UNIT_CHECKS`) look at one unit; document checks (:data:`DOCUMENT_CHECKS`)
+compare a unit with the rest of the run (learned length and content-word ratios, consistency).
 :func:`run_checks` runs them all (minus ``ignore``), replaces the QA flags in ``unit.flags`` and
-returns the summary stored in ``report.json["qa"]``. Glossary flags (``term-violation``) are
-added before QA by flow; they are counted in the summary but not produced here.
+returns the summary stored in ``report.json["qa"]``. Glossary flags (``term-violation``) and
+engine notes (``engine``: repairs the engine made, severity ``info``) are added before QA by
+flow; they are counted in the summary but not produced here.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from .units import Flag, Unit
 
 TERM_CHECK = "term-violation"
 INJECTION_CHECK = "not-a-translation"
+ENGINE_CHECK = "engine"
+#: Severities, most serious first; ``info`` notes a repair already made, not a problem.
+SEVERITIES = ("error", "warning", "info")
 _CHINESE_PUNCT = re.compile(r"[，。、；：？！（）【】《》「」『』〈〉～]")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 _PAIRS = (("(", ")"), ("[", "]"), ("“", "”"), ("‘", "’"))
@@ -223,6 +229,168 @@ def check_not_a_translation(unit: Unit, bounds: LengthRange | None) -> list[Flag
     return [Flag(INJECTION_CHECK, "error", "not a translation: " + "; ".join(reasons))]
 
 
+# --------------------------------------------------------------------------- omission
+
+#: English function words left out when counting content words.
+_STOPWORDS = frozenset("""
+a an the of to in on for and or but nor with by from at as is are was were be been being am
+it its this that these those which who whom whose what when where why how than then there
+their theirs they them we our ours us you your he his him she her i my me not no so such also
+has have had do does did will would can could may might shall should must into onto over
+under about after before between through during up down out off more most very just all any
+each other some only own same too both either neither s t if while because although though
+""".split())
+#: jieba part-of-speech tags (first letter) of content words: nouns, verbs, adjectives,
+#: numerals, time and place words, abbreviations, idioms, Latin-script words.
+_CONTENT_POS = frozenset("nvamtsjliex")
+
+
+def source_content_words(text: str) -> list[str]:
+    """Content words of a Chinese text (jieba, stock dictionary, by part of speech)."""
+    from .jiebautil import stock_pos_tokenizer
+
+    return [w for w, flag in stock_pos_tokenizer().cut(text)
+            if w.strip() and flag[:1] in _CONTENT_POS and not _is_punct(w)]
+
+
+def _is_punct(word: str) -> bool:
+    return all(not ch.isalnum() for ch in word)
+
+
+def target_content_words(text: str) -> list[str]:
+    """Content words of an English text: words and numbers that are not function words."""
+    return [w for w in _WORD.findall(text) if w.lower() not in _STOPWORDS]
+
+
+@dataclass(frozen=True)
+class ContentRange:
+    """Learned log((target content words + 1) / (source content words + 1)) of a document."""
+
+    median: float
+    spread: float
+    units: int
+
+
+def _content_log_ratio(unit: Unit, source_words: int) -> float | None:
+    if source_words < 4 or not unit.target.strip():
+        return None
+    return math.log((len(target_content_words(unit.target)) + 1) / (source_words + 1))
+
+
+def learn_content_range(units: Sequence[Unit], counts: dict[int, int], min_units: int = 8,
+                        min_spread: float = 0.12) -> ContentRange | None:
+    """Median and robust spread of the content-word ratio; None with too few units."""
+    ratios = [r for u in units
+              if (r := _content_log_ratio(u, counts.get(id(u), 0))) is not None]
+    if len(ratios) < min_units:
+        return None
+    median = statistics.median(ratios)
+    mad = statistics.median(abs(r - median) for r in ratios) * 1.4826
+    return ContentRange(median, max(mad, min_spread), len(ratios))
+
+
+@dataclass(frozen=True)
+class DocumentStats:
+    """What the document checks learn from a whole run."""
+
+    length: LengthRange | None
+    content: ContentRange | None
+    source_words: dict[int, int]  # id(unit) → content words in its source
+
+    def length_z(self, unit: Unit) -> float | None:
+        """Robust z-score of the unit's length ratio (negative: shorter than usual)."""
+        ratio = _log_ratio(unit)
+        if self.length is None or ratio is None:
+            return None
+        return (ratio - self.length.median) / self.length.spread
+
+    def content_z(self, unit: Unit) -> float | None:
+        """Robust z-score of the unit's content-word ratio (negative: words left out)."""
+        ratio = _content_log_ratio(unit, self.source_words.get(id(unit), 0))
+        if self.content is None or ratio is None:
+            return None
+        return (ratio - self.content.median) / self.content.spread
+
+
+def document_stats(units: Sequence[Unit]) -> DocumentStats:
+    """Learn the length and content-word ratios of the translatable units with a target."""
+    checked = [u for u in units if u.segment.translatable and u.target.strip()]
+    counts = {id(u): len(source_content_words(u.source)) for u in checked}
+    return DocumentStats(learn_length_range(checked), learn_content_range(checked, counts),
+                         counts)
+
+
+def check_omission(unit: Unit, stats: DocumentStats, limit: float = -3.0) -> list[Flag]:
+    """Part of the source left out: both the length ratio and the content-word ratio are far
+    (``limit`` robust deviations) below the document's, or a source number is missing while
+    the content-word ratio is low."""
+    length_z, content_z = stats.length_z(unit), stats.content_z(unit)
+    if content_z is None or length_z is None:
+        return []
+    missing = [p for p in match_numbers(unit.source, unit.target)
+               if p.kind == "missing" and p.severity == "error"]
+    if (length_z <= limit and content_z <= limit) or (missing and content_z <= limit / 2):
+        words = stats.source_words.get(id(unit), 0)
+        found = len(target_content_words(unit.target))
+        return [Flag("omission", "error",
+                     f"part of the source seems left out: {found} English content words for "
+                     f"{words} Chinese ({content_z:.1f} deviations from the document), "
+                     f"length {length_z:.1f} deviations"
+                     + (f", {len(missing)} number(s) missing" if missing else ""))]
+    return []
+
+
+# --------------------------------------------------------------------------- consistency
+
+_LABEL_ZH = re.compile(r"^\s*([\u3400-\u9fff]{1,8})\s*[:：]")
+_LABEL_EN = re.compile(r"^\s*([^:：\n]{1,40}?)\s*[:：]")
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def check_consistency(units: Sequence[Unit]) -> dict[int, list[Flag]]:
+    """Inconsistencies within a run, keyed by ``id(unit)``: the same source translated
+    differently, the same translation for different sources, and a recurring label
+    (``记者:``) rendered two ways. The later units (or the minority rendering) are flagged."""
+    flags: dict[int, list[Flag]] = {}
+
+    def add(unit: Unit, message: str) -> None:
+        flags.setdefault(id(unit), []).append(Flag("consistency", "warning", message))
+
+    by_source: dict[str, Unit] = {}
+    by_target: dict[str, Unit] = {}
+    labels: dict[str, dict[str, list[Unit]]] = {}
+    for unit in units:
+        if not unit.segment.translatable or not unit.target.strip():
+            continue
+        source, target = _norm(unit.source), _norm(unit.target)
+        first = by_source.setdefault(source, unit)
+        if first is not unit and _norm(first.target) != target:
+            add(unit, f"same source as segment {first.number}, translated differently")
+        other = by_target.setdefault(target, unit)
+        if (other is not unit and _norm(other.source) != source
+                and len(target.split()) >= 4):
+            add(unit, f"same translation as segment {other.number}, whose source differs")
+        zh, en = _LABEL_ZH.match(unit.source), _LABEL_EN.match(unit.target)
+        if zh and en:
+            labels.setdefault(zh.group(1), {}).setdefault(_norm(en.group(1)), []).append(unit)
+    for label, renderings in labels.items():
+        if len(renderings) < 2:
+            continue
+        ranked = sorted(renderings.values(), key=lambda us: (-len(us), us[0].number))
+        usual = _LABEL_EN.match(ranked[0][0].target)
+        shown = usual.group(1) if usual else ""
+        numbers = ", ".join(str(u.number) for u in ranked[0][:5])
+        for group in ranked[1:]:
+            for unit in group:
+                found = _LABEL_EN.match(unit.target)
+                add(unit, f'{label}: rendered "{found.group(1) if found else ""}:" here, '
+                          f'"{shown}:" in segment(s) {numbers}')
+    return flags
+
+
 # --------------------------------------------------------------------------- running
 
 UNIT_CHECKS: dict[str, Callable[[Unit], list[Flag]]] = {
@@ -233,46 +401,59 @@ UNIT_CHECKS: dict[str, Callable[[Unit], list[Flag]]] = {
     "punctuation": check_punctuation,
     "repetition": check_repetition,
 }
-CHECKS = (*UNIT_CHECKS, "length-ratio", INJECTION_CHECK)
+#: Checks that compare a unit with the rest of the run.
+DOCUMENT_CHECKS = ("length-ratio", "omission", "consistency", INJECTION_CHECK)
+CHECKS = (*UNIT_CHECKS, *DOCUMENT_CHECKS)
+#: Every name ``ignore`` accepts: the checks run here and the flags added before QA.
+IGNORABLE = (*CHECKS, TERM_CHECK, ENGINE_CHECK)
 
 
 def _validate_ignore(ignore: Collection[str]) -> set[str]:
-    unknown = sorted(set(ignore) - set(CHECKS) - {TERM_CHECK})
+    unknown = sorted(set(ignore) - set(IGNORABLE))
     if unknown:
-        raise UserError(f"unknown QA check {', '.join(unknown)}; known: "
-                        f"{', '.join((*CHECKS, TERM_CHECK))}")
+        raise UserError(f"unknown QA check {', '.join(unknown)}; known: {', '.join(IGNORABLE)}")
     return set(ignore)
 
 
 def summarize(units: Sequence[Unit], ignore: Collection[str] = (),
-              checks: Sequence[str] = (*CHECKS, TERM_CHECK)) -> dict:
-    """Counts of the flags on ``units`` (flags of ignored checks are left out)."""
+              checks: Sequence[str] = (*CHECKS, TERM_CHECK, ENGINE_CHECK)) -> dict:
+    """Counts of the flags on ``units`` (flags of ignored checks are left out).
+
+    ``flagged_units`` counts units with an error or a warning; ``info`` notes are counted
+    apart and do not make a unit flagged.
+    """
     by_check = {name: 0 for name in checks if name not in ignore}
-    errors = warnings = flagged = 0
+    counts = dict.fromkeys(SEVERITIES, 0)
+    flagged = 0
     for unit in units:
         counted = [f for f in unit.flags if f.check not in ignore]
-        flagged += bool(counted)
+        flagged += any(f.severity != "info" for f in counted)
         for flag in counted:
             by_check[flag.check] = by_check.get(flag.check, 0) + 1
-            errors += flag.severity == "error"
-            warnings += flag.severity != "error"
-    return {"errors": errors, "warnings": warnings, "by_check": by_check, "flagged_units": flagged}
+            severity = flag.severity if flag.severity in counts else "warning"
+            counts[severity] += 1
+    return {"errors": counts["error"], "warnings": counts["warning"], "info": counts["info"],
+            "by_check": by_check, "flagged_units": flagged}
 
 
 def run_checks(units: Sequence[Unit], ignore: Collection[str] = ()) -> dict:
     """Run every QA check not in ``ignore`` on ``units``; replace their flags; return the summary.
 
     Flags of QA checks already on a unit (e.g. read back from a TMX) are replaced, so running
-    twice gives the same result. Untranslatable segments (furniture, markers) are skipped.
-    ``ignore`` may also name ``term-violation`` to leave glossary flags out of the counts.
-    Unknown names raise :class:`UserError`.
+    twice gives the same result; engine notes are made ``info``. Untranslatable segments
+    (furniture, markers) are skipped. ``ignore`` may also name ``term-violation`` or
+    ``engine`` to leave those flags out of the counts. Unknown names raise :class:`UserError`.
     """
     ignored = _validate_ignore(ignore)
     active = [name for name in UNIT_CHECKS if name not in ignored]
-    bounds = (None if {"length-ratio", INJECTION_CHECK} <= ignored
-              else learn_length_range(units))
+    stats = document_stats(units)
+    bounds = None if {"length-ratio", INJECTION_CHECK} <= ignored else stats.length
+    consistency = {} if "consistency" in ignored else check_consistency(units)
     for unit in units:
         unit.flags = [f for f in unit.flags if f.check not in CHECKS]
+        for flag in unit.flags:
+            if flag.check == ENGINE_CHECK:
+                flag.severity = "info"
         if not unit.segment.translatable:
             continue
         if check_empty(unit):
@@ -284,6 +465,9 @@ def run_checks(units: Sequence[Unit], ignore: Collection[str] = ()) -> dict:
             unit.flags.extend(check_length_ratio(unit, bounds))
         if INJECTION_CHECK not in ignored:
             unit.flags.extend(check_not_a_translation(unit, bounds))
+        if "omission" not in ignored:
+            unit.flags.extend(check_omission(unit, stats))
+        unit.flags.extend(consistency.get(id(unit), []))
     summary = summarize(units, ignored)
     summary["ignored"] = sorted(ignored)
     summary["length_ratio"] = (bounds.as_dict() if bounds and "length-ratio" not in ignored

@@ -9,7 +9,7 @@ import click
 
 from ..errors import UserError
 from ..flow import DEFAULT_GLOSSARY, DEFAULT_TM
-from ..qa import CHECKS, TERM_CHECK
+from ..qa import IGNORABLE
 
 
 @click.command("review")
@@ -20,7 +20,7 @@ from ..qa import CHECKS, TERM_CHECK
               default=Path("report.html"), show_default=True, help="HTML report to write.")
 @click.option("--format", "fmt", type=click.Choice(["html", "text"]), default="html",
               show_default=True, help="html: write the report file; text: print to the terminal.")
-@click.option("--qa-ignore", multiple=True, type=click.Choice([*CHECKS, TERM_CHECK]),
+@click.option("--qa-ignore", multiple=True, type=click.Choice(IGNORABLE),
               help="Leave out a QA check (repeatable).")
 @click.option("--limit", type=int, default=None, help="text: show at most this many segments.")
 @click.option("--serve", is_flag=True, help="RUN_DIR: open the post-editing workspace in the "
