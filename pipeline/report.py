@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,8 +11,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from .fsutil import atomic_write_text
-from .qa import summarize
-from .units import LayoutNote, RunResult, TermMatch, Unit
+from .qa import TERM_CHECK, summarize
+from .units import LayoutNote, RunResult, Term, TermMatch, Unit
 
 ORIGIN_LABELS = {"mt": "MT", "tm-exact": "TM 100 %", "tm-context": "TM 101 %",
                  "tm-fuzzy": "fuzzy"}
@@ -22,31 +21,39 @@ ORIGIN_LABELS = {"mt": "MT", "tm-exact": "TM 100 %", "tm-context": "TM 101 %",
 # --------------------------------------------------------------------------- report.json
 
 
-def _find_ci(text: str, needle: str) -> tuple[int, int] | None:
-    if not needle:
-        return None
-    pattern = re.escape(needle)
-    if needle[:1].isalnum():
-        pattern = r"(?<!\w)" + pattern
-    if needle[-1:].isalnum():
-        pattern += r"(?!\w)"
-    found = re.search(pattern, text, re.IGNORECASE)
-    return (found.start(), found.end()) if found else None
+def _term_span(term: Term, target: str) -> tuple[tuple[int, int] | None, bool]:
+    """Where the verifier's patterns find ``term`` in ``target``: ``(span, forbidden)``."""
+    from .glossary.folding import fold_english
+    from .glossary.verify import compiled
+
+    folded = fold_english(target)
+    if len(folded) != len(target):  # offsets would not map back: no highlight
+        return None, False
+    c = compiled(term)
+    for pattern, forbidden in ((c.forbidden, True), (c.accepted, False), (c.exact, False)):
+        found = pattern.search(folded) if pattern is not None else None
+        if found:
+            return found.span(), forbidden
+    return None, False
 
 
 def term_status(unit: Unit, match: TermMatch) -> dict:
-    """One glossary term of a unit: where it is in source and target, and met or violated."""
+    """One glossary term of a unit: where it is in source and target, and met or violated.
+
+    Violated means the verifier flagged it (a ``term-violation`` flag for this term, as
+    ``tmpipe run`` and ``tmpipe check`` set them): the page never judges terms itself.
+    """
     term = match.term
-    flagged = any(f.check == "term-violation" and term.source in f.message for f in unit.flags)
-    found = next((span for a in term.accepted if (span := _find_ci(unit.target, a))), None)
-    forbidden = next((span for f in term.forbidden if (span := _find_ci(unit.target, f))), None)
-    violated = flagged or forbidden is not None or (found is None and bool(unit.target.strip()))
-    target_span = forbidden if forbidden else found
+    violated = any(f.check == TERM_CHECK and f.message.startswith(f"{term.source}:")
+                   for f in unit.flags)
+    span, forbidden = _term_span(term, unit.target)
+    if span is not None and forbidden != violated and forbidden:
+        span = None  # a forbidden form the verifier did not count: do not mark it
     return {
         "source": term.source, "target": term.target, "start": match.start, "end": match.end,
         "status": "violated" if violated else "met",
-        "target_span": list(target_span) if target_span else None,
-        "found": unit.target[target_span[0]:target_span[1]] if target_span else None,
+        "target_span": list(span) if span else None,
+        "found": unit.target[span[0]:span[1]] if span else None,
     }
 
 
@@ -75,6 +82,7 @@ def unit_dict(unit: Unit, doc_id: str, layout: Sequence[LayoutNote] = ()) -> dic
         "scores": dict(unit.scores), "layout": _layout_for(layout, unit.number),
         "state": unit.state, "leverage": unit.leverage, "changed_by": unit.changed_by,
         "mt_target": unit.mt_target or None, "postedit": dict(unit.postedit) or None,
+        "risk": unit.risk, "confidence": dict(unit.confidence),
     }
 
 
@@ -113,10 +121,19 @@ def build_report_json(result: RunResult) -> dict:
         "timings": timings,
         "layout": [_layout_dict(n) for n in result.layout],
         "qa": result.qa or summarize(units),
+        "risk": _risk_summary(units, result.options.get("risk_max")),
         "options": result.options,
         "postedit": result.postedit,
         "units": [unit_dict(u, result.doc_id, result.layout) for u in units],
     }
+
+
+def _risk_summary(units: Sequence[Unit], risk_max: float | None = None) -> dict | None:
+    if all(u.risk is None for u in units):
+        return None
+    from .risk import summary
+
+    return summary(units, risk_max=risk_max)
 
 
 def write_report_json(path: str | Path, result: RunResult) -> None:
@@ -180,11 +197,15 @@ def _environment() -> Environment:
 
 def _client_data(report: dict) -> dict:
     """What the page's script needs per unit (filters, sorting), keyed by segment number."""
-    return {"units": [{
+    high = (report.get("risk") or {}).get("high")
+    return {"high": high, "units": [{
         "n": u["number"], "origin": u["origin"], "kind": u["kind"],
-        "flagged": bool(u["flags"]),
+        "flagged": any(f["severity"] != "info" for f in u["flags"]),
+        "errors": sum(f["severity"] == "error" for f in u["flags"]),
+        "checks": sorted({f["check"] for f in u["flags"]}),
         "violations": sum(t["status"] == "violated" for t in u["terms"]),
         "bleu": u["scores"].get("bleu"), "chrf": u["scores"].get("chrf"),
+        "risk": u["risk"],
     } for u in report["units"]]}
 
 
@@ -219,16 +240,27 @@ def print_text_report(result: RunResult, console=None, limit: int | None = None)
         console.print(f"BLEU {scores.get('bleu')}  chrF {scores.get('chrf')}  "
                       f"TER {scores.get('ter')}", highlight=False)
     table = Table(show_lines=False, expand=True)
-    for name, ratio in (("#", 0), ("origin", 0), ("source", 3), ("target", 4), ("flags", 3)):
+    for name, ratio in (("#", 0), ("risk", 0), ("origin", 0), ("source", 3), ("target", 4),
+                        ("flags", 3)):
         table.add_column(name, ratio=ratio or None, overflow="fold", no_wrap=not ratio)
-    ordered = sorted(report["units"], key=lambda u: (not u["flags"], u["number"]))
-    for unit in ordered[:limit]:
-        flags = "\n".join(f"[{'red' if f['severity'] == 'error' else 'yellow'}]"
+    for unit in text_order(report["units"])[:limit]:
+        flags = "\n".join(f"[{_SEVERITY_STYLE.get(f['severity'], 'yellow')}]"
                           f"{escape_rich(f['check'])}[/]: {escape_rich(f['message'])}"
                           for f in unit["flags"])
-        table.add_row(str(unit["number"]), _badge(unit)[1], escape_rich(unit["source"]),
+        risk = "-" if unit["risk"] is None else f"{unit['risk']:.2f}"
+        table.add_row(str(unit["number"]), risk, _badge(unit)[1], escape_rich(unit["source"]),
                       escape_rich(unit["target"]), flags)
     console.print(table)
+
+
+_SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "blue"}
+
+
+def text_order(units: Sequence[dict]) -> list[dict]:
+    """Riskiest first; units without a risk after them, flagged ones first."""
+    return sorted(units, key=lambda u: (u["risk"] is None, -(u["risk"] or 0.0),
+                                        not any(f["severity"] != "info" for f in u["flags"]),
+                                        u["number"]))
 
 
 def escape_rich(text: str) -> str:

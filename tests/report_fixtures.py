@@ -154,8 +154,8 @@ def _term_flags(unit: Unit) -> list[Flag]:
         if not unit.target or any(a.lower() in lowered for a in term.accepted):
             continue
         bad = next((f for f in term.forbidden if f.lower() in lowered), None)
-        reason = f"forbidden '{bad}'" if bad else "missing"
-        flags.append(Flag("term-violation", "error", f"{term.source} → {term.target}: {reason}"))
+        reason = f'forbidden "{bad}"' if bad else f'expected "{term.target}"'
+        flags.append(Flag("term-violation", "error", f"{term.source}: {reason}"))
     return flags
 
 

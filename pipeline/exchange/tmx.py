@@ -606,6 +606,7 @@ def unit_props(unit: Unit, doc_id: str) -> dict[str, str]:
         "x-changed-by": unit.changed_by,
         "x-mt-target": unit.mt_target if unit.mt_target != unit.target else "",
         **{f"x-pe-{name}": _fmt_float(value) for name, value in unit.postedit.items()},
+        "x-risk": f"{unit.risk:.3f}" if unit.risk is not None else "",
     }
     props.update({k: v for k, v in optional.items() if v})
     return props
@@ -650,8 +651,8 @@ def _terms_from_prop(value: str, source: str) -> list[TermMatch]:
     return matches
 
 
-_FLAG = re.compile(r"(?P<check>[^:()]+?)(?: \((?P<severity>error|warning)\))?: (?P<message>.*)",
-                   re.DOTALL)
+_FLAG = re.compile(
+    r"(?P<check>[^:()]+?)(?: \((?P<severity>error|warning|info)\))?: (?P<message>.*)", re.DOTALL)
 
 
 def _flags_from_prop(value: str) -> list[Flag]:
@@ -709,6 +710,7 @@ def tu_to_unit(tu: TU, number: int) -> Unit:
         state=props.get("x-state", ""),
         changed_by=props.get("x-changed-by", ""),
         mt_target=props.get("x-mt-target", ""),
+        risk=_float_prop(props, "x-risk"),
     )
 
 
