@@ -57,7 +57,7 @@ BATCH = 8
 
 LEVERS = ("glossary", "numbers", "retries", "termretry", "names", "tm", "context", "wordfix",
           "inline", "nolines", "dates", "numretry", "penalty", "sampling", "tmlow",
-          "prompt2", "wordturn")
+          "prompt2", "wordturn", "logprobs")
 #: Cumulative configurations: each adds one lever to the one before.
 CONFIGS: dict[str, set[str]] = {
     "base": set(),
@@ -105,6 +105,8 @@ CONFIGS: dict[str, set[str]] = {
 }
 # the word repair as a follow-up turn of the segment's conversation (prompt cache kept)
 CONFIGS["wordturn"] = CONFIGS["numretry"] | {"wordturn"}
+# the default with each token's log-probability returned (risk signals, bench/quality/risk.py)
+CONFIGS["logprobs"] = CONFIGS["wordturn"] | {"logprobs"}
 PROMPT2_RULE = ("\n- English words, names and numbers already in the text are required: keep "
                 "them exactly as written.")
 
@@ -126,6 +128,7 @@ def engine_options(levers: set[str]) -> dict[str, Any]:
         "word_turn": "wordturn" in levers,
         "inline_terms": "inline" in levers,
         "term_lines": "nolines" not in levers,
+        "logprobs": "logprobs" in levers,
     }
 
 
@@ -285,7 +288,9 @@ def translate(units, previous, examples, levers: set[str], model: CachedModel) -
     for unit, matched in zip(units, terms, strict=True):
         unit.terms = matched
     return {
-        "units": [{"source": u.source, "target": u.target, "retries": u.retries} for u in units],
+        "units": [{"source": u.source, "target": u.target, "retries": u.retries,
+                   "notes": [f.message for f in u.flags if f.check == "engine"],
+                   "confidence": u.confidence} for u in units],
         "seconds": round(model.spent - spent_before, 3),
         "glossary_retries": step.counts.hinted,
         "repeat_retries": step.counts.repeats,
