@@ -68,6 +68,7 @@ class RunOptions:
     context: bool = True
     number_retry: bool = True  # numbers left out also earn the one hinted retry
     qa_ignore: tuple[str, ...] = ()
+    risk_max: float | None = None  # with --strict, fail when a segment's risk exceeds it
 
     def resolved_doc_id(self) -> str:
         """``segments/<id>/source.zh.txt`` → ``<id>``; ``paper.zh.txt`` → ``paper``.
@@ -286,8 +287,9 @@ def _engine_info(engine: Engine | None, units: Sequence[Unit]) -> dict:
 
 def check_and_store(prepared: Prepared, memory: TranslationMemory, options: RunOptions) -> dict:
     """Term and repeat flags for the units from the memory, QA over all, and the new units
-    stored again with their QA flags; returns the QA summary."""
+    stored again with their QA flags and risk; returns the QA summary."""
     from .qa import run_checks
+    from .risk import assess
 
     translated = {id(p.unit) for p in prepared.pending}
     for unit in prepared.units:
@@ -295,6 +297,7 @@ def check_and_store(prepared: Prepared, memory: TranslationMemory, options: RunO
             flag_term_violations(unit)
     flag_repeats(prepared.records)
     qa_summary = run_checks(prepared.units, ignore=options.qa_ignore)
+    assess(prepared.units)
     if prepared.pending:
         memory.add_units([p.unit for p in prepared.pending], prepared.doc_id,
                          [p.previous_source for p in prepared.pending])
@@ -369,6 +372,7 @@ def _options_record(options: RunOptions) -> dict:
         "batch_size": options.batch_size,
         "context": options.context,
         "qa_ignore": list(options.qa_ignore),
+        "risk_max": options.risk_max,
         "tmpipe": __version__,
     }
 
@@ -435,11 +439,15 @@ def write_outputs(
 
 
 def exit_code(result: RunResult, strict: bool) -> int:
-    """0 done; 1 with ``--strict`` when glossary or QA errors remain."""
+    """0 done; 1 with ``--strict`` when glossary or QA errors remain, or a segment's risk
+    exceeds the run's ``risk_max``."""
     if not strict:
         return 0
     # QA errors include the glossary's term-violation flags.
-    return 1 if result.qa.get("errors", 0) else 0
+    risk_max = result.options.get("risk_max")
+    risky = risk_max is not None and any(
+        u.risk is not None and u.risk > risk_max for u in result.units)
+    return 1 if result.qa.get("errors", 0) or risky else 0
 
 
 __all__ = ["Hooks", "Prepared", "RunOptions", "Translated", "apply_memory", "check_and_store",

@@ -195,6 +195,7 @@ def take_translation(unit: Unit, translation: Translation) -> None:
     unit.model = translation.model
     unit.model_sha256 = translation.model_sha256
     unit.retries += translation.retries
+    unit.confidence = dict(translation.confidence)
     for note in [*translation.notes, *repaired]:
         unit.flags.append(Flag("engine", "warning", note))
 

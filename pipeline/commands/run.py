@@ -55,12 +55,15 @@ _PATH = click.Path(path_type=Path, dir_okay=False)
 @click.option("--qa-ignore", multiple=True, metavar="CHECK",
               help="Skip a QA check (repeatable), e.g. --qa-ignore length-ratio.")
 @click.option("--strict", is_flag=True, help="Exit 1 when glossary or QA errors remain.")
+@click.option("--risk-max", type=click.FloatRange(0, 1), metavar="X",
+              help="With --strict, also exit 1 when a segment's risk exceeds X (0-1).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary table.")
 def run_command(source: Path | None, reference: Path | None, glossary: Path | None,
                 no_glossary: bool, tm_path: Path, engine: str, model_path: Path | None,
                 threads: int | None, argos_package: str | None, layout: str, out_dir: Path | None,
                 doc_id: str | None, fuzzy_min: float, fill_min: float, batch_size: int,
-                context: bool, qa_ignore: tuple[str, ...], strict: bool, quiet: bool) -> None:
+                context: bool, qa_ignore: tuple[str, ...], strict: bool, risk_max: float | None,
+                quiet: bool) -> None:
     """Translate SOURCE (default: the bundled article) and write TMX, English edition,
     segments.jsonl, report.json and report.html into the output folder."""
     if glossary is None and not no_glossary and DEFAULT_GLOSSARY.is_file():
@@ -80,6 +83,7 @@ def run_command(source: Path | None, reference: Path | None, glossary: Path | No
         batch_size=batch_size,
         context=context,
         qa_ignore=qa_ignore,
+        risk_max=risk_max,
     )
     signal.signal(signal.SIGTERM, _terminate)
     console = Console(stderr=True, quiet=quiet)
@@ -145,6 +149,13 @@ def summary_table(result: RunResult) -> Table:
                   f"({g.get('violations_before_retry', 0)} before retry)")
     table.add_row("QA", f"{result.qa.get('errors', 0)} errors, "
                   f"{result.qa.get('warnings', 0)} warnings")
+    if any(u.risk is not None for u in result.units):
+        from ..risk import summary
+
+        risk = summary(result.units, risk_max=result.options.get("risk_max"))
+        over = f", {risk['over_max']} over --risk-max" if "over_max" in risk else ""
+        table.add_row("risk", f"{risk['high_units']} high-risk segments (≥ {risk['high']:.2f}), "
+                      f"highest {risk['max']:.2f}{over}")
     if result.scores:
         s = result.scores
         table.add_row("scores", f"BLEU {s['bleu']:.1f}  chrF++ {s['chrf']:.1f}  TER {s['ter']:.1f}")

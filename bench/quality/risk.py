@@ -1,0 +1,334 @@
+"""Risk without a reference: how well ``pipeline.risk`` finds the poor segments.
+
+    .venv/bin/python bench/quality/risk.py [--sets a,c] [--threads N] [--write-model]
+
+For each set with a reference, the article (a) and news40 (c), the segments are translated
+once by ``bench/quality/run.py`` in its ``logprobs`` configuration (the default engine
+settings with each token's log-probability returned; cached in
+``output/bench/quality-<set>-logprobs.json``, run here when missing). The reference-free
+signals of every segment (:func:`pipeline.risk.unit_signals`) and its sentence chrF++
+against the reference are cached in ``output/bench/risk-signals-<set>.json``.
+
+A logistic model (L2-regularised, standardised signals, plain numpy gradient descent) is
+fitted on one set to predict "among the worst 20 % of the set by sentence chrF++" and
+evaluated on the other, both ways, for each signal alone and for the combination:
+Spearman ρ between risk and chrF++, precision of the riskiest 20 % (share of them among the
+worst 20 %), and recall of the known-bad segments in the riskiest 20 %. Known bad, defined
+mechanically: a dropped clause (target under 60 % of the reference's length, reference of
+40 characters or more), a wrong number (a source number missing or wrong,
+``pipeline.numbers.match_numbers`` errors), Chinese left in the target. The cost is the
+harness's s/segment with log-probabilities on (``logprobs``) versus off (``wordturn``) on
+the same segments, plus the time :func:`pipeline.risk.assess` takes. ``--write-model``
+fits the chosen signals on both sets together and writes ``pipeline/risk_model.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from pipeline.units import Flag, Unit  # noqa: E402
+
+OUT = REPO / "output" / "bench"
+SEED_MT = REPO / "tests" / "golden" / "seed_mt.en.txt"
+CONFIG = "logprobs"
+BASELINE = "wordturn"
+WORST = 0.2
+#: The signals of the committed model (those that earned their place, bench/quality/README).
+KEPT = ("lp_mean", "lp_min", "lp_low", "lp_missing", "length_short", "content_short",
+        "numbers", "untranslated", "terms", "repetition", "repairs", "source_chars")
+L2 = 1.0
+
+
+# --------------------------------------------------------------------------- data
+
+
+def harness_output(set_name: str, config: str, threads: int) -> dict:
+    """The harness's translation of ``set_name`` in ``config`` (run when missing).
+
+    Set ``s`` is the article with the recorded MT of ``tests/golden/seed_mt.en.txt`` (an
+    older engine, no log-probabilities): signals other than the engine's, without a model.
+    """
+    if set_name == "s":
+        return seed_output()
+    path = OUT / f"quality-{set_name}-{config}.json"
+    if not path.is_file():
+        subprocess.run([sys.executable, str(REPO / "bench" / "quality" / "run.py"), "--sets",
+                        set_name, "--configs", config, "--threads", str(threads),
+                        "--resamples", "10"], check=True)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def seed_output() -> dict:
+    sys.path.insert(0, str(REPO / "bench" / "quality"))
+    import run as harness
+
+    from pipeline.glossary import load_glossary
+
+    units = harness.load_set_a(load_glossary(harness.GLOSSARY))[0]
+    lines = SEED_MT.read_text(encoding="utf-8").splitlines()
+    return {"units": [{"source": u.source, "target": t, "retries": 0, "seconds": 0.0}
+                      for u, t in zip(units, lines, strict=True)]}
+
+
+def _units(set_name: str, data: dict) -> tuple[list[Unit], list[str] | None, int]:
+    sys.path.insert(0, str(REPO / "bench" / "quality"))
+    import run as harness
+
+    from pipeline.glossary import load_glossary
+
+    glossary = load_glossary(harness.GLOSSARY)
+    glossary.register_jieba()
+    loader = {"a": harness.load_set_a, "s": harness.load_set_a,
+              "c": harness.load_set_c}[set_name]
+    units, _previous, refs, paragraphs = loader(glossary)
+    if [u.source for u in units] != [r["source"] for r in data["units"]]:
+        raise SystemExit(f"set {set_name}: the cached translation is for other segments")
+    for unit, row in zip(units, data["units"], strict=True):
+        unit.target, unit.retries = row["target"], row["retries"]
+        unit.origin, unit.confidence = "mt", dict(row.get("confidence") or {})
+        unit.flags = [Flag("engine", "info", note) for note in row.get("notes", [])]
+    return units, refs, paragraphs
+
+
+def _check(units: list[Unit], refs) -> None:
+    """Glossary verification, echo flags and QA, as ``tmpipe run`` does."""
+    from pipeline.glossary import verify_terms
+    from pipeline.qa import run_checks
+
+    for i, unit in enumerate(units):
+        for v in verify_terms(unit.target, unit.terms) if unit.terms else []:
+            unit.flags.append(Flag("term-violation", "error", v.term.source))
+        prev = units[i - 1] if i and refs is None else None
+        if (prev is not None and prev.segment.paragraph == unit.segment.paragraph
+                and prev.source != unit.source
+                and " ".join(prev.target.split()) == " ".join(unit.target.split())):
+            unit.flags.append(Flag("echo", "error", "repeats the previous translation"))
+    run_checks(units)
+
+
+def _chrf(units: list[Unit], refs, paragraphs: int) -> list[tuple[float | None, str | None]]:
+    from pipeline.score import score_units, sentence_scores
+
+    if refs is None:
+        import run as harness
+
+        from pipeline.align import align_reference
+
+        align_reference(units, harness.REFERENCE.read_text(encoding="utf-8"), paragraphs)
+        score_units(units)
+        return [(u.scores.get("chrf"), u.reference if u.scores else None) for u in units]
+    return [(sentence_scores(u.target, ref)["chrf"], ref) for u, ref in zip(units, refs,
+                                                                           strict=True)]
+
+
+def known_bad(unit: Unit, reference: str | None) -> list[str]:
+    """The mechanical known-bad categories a unit falls in."""
+    from pipeline.han import has_han
+    from pipeline.numbers import match_numbers
+
+    bad = []
+    if reference and len(reference) >= 40 and len(unit.target) < 0.6 * len(reference):
+        bad.append("dropped")
+    if any(p.severity == "error" for p in match_numbers(unit.source, unit.target)):
+        bad.append("number")
+    if has_han(unit.target):
+        bad.append("chinese")
+    return bad
+
+
+def signals_for(set_name: str, threads: int) -> dict:
+    """Per-segment signals, chrF++ and known-bad labels of a set (cached)."""
+    from pipeline.qa import document_stats
+    from pipeline.risk import MODEL_PATH, assess, unit_signals
+
+    path = OUT / f"risk-signals-{set_name}.json"
+    data = harness_output(set_name, CONFIG, threads)
+    if path.is_file():
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        if cached.get("targets") == [r["target"] for r in data["units"]]:
+            return cached
+    units, refs, paragraphs = _units(set_name, data)
+    _check(units, refs)
+    start = time.perf_counter()
+    stats = document_stats(units)
+    rows = [unit_signals(u, stats) for u in units]
+    if MODEL_PATH.is_file():
+        assess(units, stats=stats)
+    risk_seconds = time.perf_counter() - start
+    scored = _chrf(units, refs, paragraphs)
+    out = {"set": set_name, "targets": [u.target for u in units],
+           "risk_seconds": risk_seconds,
+           "mt_seconds": sum(r["seconds"] for r in data["units"]),
+           "rows": [{"number": u.number, "signals": s, "chrf": c, "bad": known_bad(u, ref)}
+                    for u, s, (c, ref) in zip(units, rows, scored, strict=True)]}
+    path.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    return out
+
+
+# --------------------------------------------------------------------------- model
+
+
+def _matrix(rows: list[dict], features: tuple[str, ...], impute: dict[str, float]) -> np.ndarray:
+    x = np.array([[r["signals"][f] for f in features] for r in rows], dtype=float)
+    for j, f in enumerate(features):
+        x[np.isnan(x[:, j]), j] = impute.get(f, 0.0)
+    return x
+
+
+def _labels(rows: list[dict]) -> np.ndarray:
+    chrf = np.array([r["chrf"] for r in rows], dtype=float)
+    cut = np.quantile(chrf, WORST)
+    return (chrf <= cut).astype(float)
+
+
+def fit(rows: list[dict], features: tuple[str, ...], l2: float = L2) -> dict:
+    """Logistic regression by gradient descent on standardised features (numpy only)."""
+    impute = {}
+    for f in features:
+        values = [r["signals"][f] for r in rows if not math.isnan(r["signals"][f])]
+        impute[f] = float(np.mean(values)) if values else 0.0
+    x = _matrix(rows, features, impute)
+    y = _labels(rows)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = (x - mean) / scale
+    w, b = np.zeros(len(features)), math.log(y.mean() / (1 - y.mean()))
+    for _ in range(3000):
+        p = 1 / (1 + np.exp(-(z @ w + b)))
+        grad_w = z.T @ (p - y) / len(y) + l2 * w / len(y)
+        grad_b = float(np.mean(p - y))
+        w -= 0.5 * grad_w
+        b -= 0.5 * grad_b
+    return {"features": list(features), "mean": mean.round(5).tolist(),
+            "scale": scale.round(5).tolist(), "weights": w.round(4).tolist(),
+            "bias": round(b, 4), "impute": {k: round(v, 5) for k, v in impute.items()}}
+
+
+def predict(model: dict, rows: list[dict]) -> np.ndarray:
+    from pipeline.risk import RiskModel
+
+    m = RiskModel.from_dict(model)
+    return np.array([m.predict(r["signals"]) for r in rows])
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    order = values.argsort(kind="mergesort")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    for v in np.unique(values):  # average ranks of ties
+        tied = values == v
+        ranks[tied] = ranks[tied].mean()
+    return ranks
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    ra, rb = _ranks(a), _ranks(b)
+    return float(np.corrcoef(ra, rb)[0, 1]) if ra.std() and rb.std() else 0.0
+
+
+def evaluate(risk: np.ndarray, rows: list[dict]) -> dict:
+    chrf = np.array([r["chrf"] for r in rows], dtype=float)
+    n = len(rows)
+    k = max(1, round(WORST * n))
+    worst = set(np.argsort(chrf, kind="mergesort")[:k].tolist())
+    # ties in risk are broken by document order, so a constant signal scores as chance
+    riskiest = sorted(range(n), key=lambda i: (-risk[i], i))[:k]
+    bad = [i for i, r in enumerate(rows) if r["bad"]]
+    return {"rho": round(spearman(risk, chrf), 3),
+            "precision": round(sum(i in worst for i in riskiest) / k, 3),
+            "recall": round(sum(i in set(riskiest) for i in bad) / len(bad), 3) if bad else None,
+            "bad": len(bad), "n": n}
+
+
+# --------------------------------------------------------------------------- main
+
+
+def _scored(data: dict) -> list[dict]:
+    return [r for r in data["rows"] if r["chrf"] is not None]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sets", default="a,c")
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--write-model", action="store_true",
+                    help="fit the kept signals on all sets and write pipeline/risk_model.json")
+    args = ap.parse_args(argv)
+    from pipeline.risk import SIGNALS
+
+    names = [s for s in args.sets.split(",") if s]
+    data = {s: signals_for(s, args.threads) for s in names}
+    results: dict = {"sets": {}, "evaluations": {}}
+    for s in names:
+        rows = _scored(data[s])
+        results["sets"][s] = {"segments": len(data[s]["rows"]), "scored": len(rows),
+                              "known_bad": sum(bool(r["bad"]) for r in rows)}
+    pairs = [(f, e) for f in names for e in names if f != e] or [(names[0], names[0])]
+    candidates = [(name, (name,)) for name in SIGNALS] + [("combined", KEPT),
+                                                          ("all signals", SIGNALS)]
+    for fit_set, eval_set in pairs:
+        table = {}
+        for label, features in candidates:
+            model = fit(_scored(data[fit_set]), features)
+            table[label] = evaluate(predict(model, _scored(data[eval_set])),
+                                    _scored(data[eval_set]))
+        results["evaluations"][f"{fit_set}→{eval_set}"] = table
+    for s in names:
+        results["sets"][s]["cost"] = _cost(s, data[s])
+    print_table(results)
+    if args.write_model:
+        rows = [r for s in names for r in _scored(data[s])]
+        model = fit(rows, KEPT)
+        risks = np.sort(predict(model, rows))
+        model["high"] = round(float(risks[int(len(risks) * (1 - WORST))]), 3)
+        model["fitted_on"] = {s: len(_scored(data[s])) for s in names}
+        model["label"] = f"sentence chrF++ among the worst {int(WORST * 100)} % of its set"
+        path = REPO / "pipeline" / "risk_model.json"
+        path.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {path.relative_to(REPO)}")
+    (OUT / "risk-summary.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return 0
+
+
+def _cost(set_name: str, data: dict) -> dict:
+    """s/segment with log-probabilities on vs off (when the baseline run is cached)."""
+    on = OUT / f"quality-{set_name}-{CONFIG}.json"
+    off = OUT / f"quality-{set_name}-{BASELINE}.json"
+    n = len(data["rows"])
+    out = {"risk_s_per_segment": round(data["risk_seconds"] / n, 4),
+           "mt_s_per_segment": round(data["mt_seconds"] / n, 3)}
+    if on.is_file() and off.is_file():
+        s_on = sum(r["seconds"] for r in json.loads(on.read_text())["units"])
+        s_off = sum(r["seconds"] for r in json.loads(off.read_text())["units"])
+        out["ratio"] = round((s_on + data["risk_seconds"]) / max(1e-9, s_off), 3)
+    return out
+
+
+def print_table(results: dict) -> None:
+    for s, info in results["sets"].items():
+        cost = info["cost"]
+        ratio = f"{cost['ratio']:.3f}×" if "ratio" in cost else "n/a (no baseline run)"
+        print(f"set {s}: {info['segments']} segments, {info['scored']} with a reference, "
+              f"{info['known_bad']} known bad; MT {cost['mt_s_per_segment']} s/seg, risk "
+              f"{cost['risk_s_per_segment']} s/seg, cost with risk on vs off {ratio}")
+    for pair, table in results["evaluations"].items():
+        print(f"\nfit → evaluate: {pair}")
+        print(f"{'signals':16} {'ρ':>7} {'prec@20%':>9} {'recall':>7}")
+        for label, r in table.items():
+            recall = "-" if r["recall"] is None else f"{r['recall']:.2f}"
+            print(f"{label:16} {r['rho']:>7.3f} {r['precision']:>9.2f} {recall:>7}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

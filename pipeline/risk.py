@@ -1,0 +1,146 @@
+"""Per-segment risk: how likely a translation is poor, estimated without a reference.
+
+:func:`unit_signals` measures a unit (the engine's token log-probabilities, the length and
+content-word ratios against the document's, numbers, Chinese left, glossary terms,
+repetition and echo, retries and engine repairs); :func:`assess` combines them with the
+logistic model in ``risk_model.json`` into ``Unit.risk`` in [0, 1]: the estimated chance that
+the segment is among the worst fifth of its document by sentence chrF++ against a reference.
+A human translation-memory match of 100 % or more is not modelled: it gets
+:data:`TM_EXACT_RISK`. How the model was fitted is in ``bench/quality/README.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .han import has_han
+from .numbers import match_numbers
+from .qa import DocumentStats, document_stats
+from .units import Unit
+
+MODEL_PATH = Path(__file__).with_name("risk_model.json")
+
+#: Risk of a human (or imported) translation-memory match of 100 % or more.
+TM_EXACT_RISK = 0.02
+
+#: Every signal :func:`unit_signals` measures, in the order of the model's features.
+SIGNALS = (
+    "lp_mean",  # minus the mean token log-probability of the engine's answer
+    "lp_min",  # minus the lowest token log-probability
+    "lp_low",  # share of tokens under 10 % probability
+    "lp_missing",  # 1 when the engine gave no log-probabilities
+    "length_short",  # robust deviations below the document's length ratio
+    "length_long",  # robust deviations above it
+    "content_short",  # robust deviations below the document's content-word ratio
+    "numbers",  # source numbers missing or wrong in the target
+    "untranslated",  # 1 when Chinese is left in the target
+    "terms",  # glossary term violations
+    "repetition",  # repetition or echo flags
+    "retries",  # retries the segment needed
+    "repairs",  # repairs the engine made (word repairs, cuts, cleaning)
+    "source_chars",  # log of the source length in characters
+)
+
+
+def unit_signals(unit: Unit, stats: DocumentStats) -> dict[str, float]:
+    """The reference-free signals of one translated unit."""
+    confidence = unit.confidence or {}
+    length_z = stats.length_z(unit) or 0.0
+    content_z = stats.content_z(unit) or 0.0
+    numbers = [p for p in match_numbers(unit.source, unit.target) if p.severity == "error"]
+    checks = [f.check for f in unit.flags]
+    return {
+        "lp_mean": -confidence["mean"] if "mean" in confidence else math.nan,
+        "lp_min": -confidence["min"] if "min" in confidence else math.nan,
+        "lp_low": confidence["low_share"] if "low_share" in confidence else math.nan,
+        "lp_missing": 0.0 if "mean" in confidence else 1.0,
+        "length_short": max(0.0, -length_z),
+        "length_long": max(0.0, length_z),
+        "content_short": max(0.0, -content_z),
+        "numbers": float(len(numbers)),
+        "untranslated": 1.0 if has_han(unit.target) else 0.0,
+        "terms": float(checks.count("term-violation")),
+        "repetition": float(checks.count("repetition") + checks.count("echo")),
+        "retries": float(unit.retries),
+        "repairs": float(checks.count("engine")),
+        "source_chars": math.log(1 + len(unit.source)),
+    }
+
+
+@dataclass(frozen=True)
+class RiskModel:
+    """A logistic model over standardised signals; missing values take ``impute``."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    impute: Mapping[str, float]
+    high: float  # risk from which a segment counts as high risk
+
+    def predict(self, signals: Mapping[str, float]) -> float:
+        z = self.bias
+        for name, mean, scale, weight in zip(self.features, self.mean, self.scale,
+                                             self.weights, strict=True):
+            value = signals.get(name, math.nan)
+            if math.isnan(value):
+                value = self.impute.get(name, mean)
+            z += weight * (value - mean) / scale
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> RiskModel:
+        return cls(tuple(data["features"]), tuple(data["mean"]), tuple(data["scale"]),
+                   tuple(data["weights"]), float(data["bias"]), dict(data.get("impute", {})),
+                   float(data.get("high", 0.5)))
+
+    def as_dict(self) -> dict:
+        return {"features": list(self.features), "mean": list(self.mean),
+                "scale": list(self.scale), "weights": list(self.weights), "bias": self.bias,
+                "impute": dict(self.impute), "high": self.high}
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_PATH) -> RiskModel:
+    """The committed risk model."""
+    return RiskModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def is_tm_exact(unit: Unit) -> bool:
+    """A human or imported memory match of 100 % or more, used as it is."""
+    return unit.origin in ("tm-exact", "tm-context") and (
+        unit.tm_match is None or unit.tm_match.origin != "mt")
+
+
+def assess(units: Sequence[Unit], model: RiskModel | None = None,
+           stats: DocumentStats | None = None) -> None:
+    """Set ``unit.risk`` on every translatable unit with a target (None on the others)."""
+    model = model or load_model()
+    stats = stats or document_stats(units)
+    for unit in units:
+        if not unit.segment.translatable or not unit.target.strip():
+            unit.risk = 1.0 if unit.segment.translatable else None
+        elif is_tm_exact(unit):
+            unit.risk = TM_EXACT_RISK
+        else:
+            unit.risk = round(model.predict(unit_signals(unit, stats)), 3)
+
+
+def summary(units: Sequence[Unit], model: RiskModel | None = None,
+            risk_max: float | None = None) -> dict:
+    """``report.json["risk"]``: the high-risk threshold and how many units reach it."""
+    model = model or load_model()
+    risks = [u.risk for u in units if u.risk is not None]
+    out = {"high": model.high, "high_units": sum(r >= model.high for r in risks),
+           "max": max(risks, default=None),
+           "mean": round(sum(risks) / len(risks), 3) if risks else None}
+    if risk_max is not None:
+        out["risk_max"] = risk_max
+        out["over_max"] = sum(r > risk_max for r in risks)
+    return out
