@@ -123,3 +123,93 @@ def test_run_checks_rejects_unknown_check() -> None:
 def test_untranslatable_segments_are_skipped() -> None:
     unit = _unit("2023年11月7日 星期二", "", kind="furniture")
     assert run_checks([unit])["flagged_units"] == 0
+
+
+# --------------------------------------------------------------------------- document checks
+
+ARTICLE = [
+    ("今年是世界互联网大会乌镇峰会第十年。",
+     "This year marks the tenth year of the World Internet Conference Wuzhen Summit."),
+    ("峰会期间,来自全球的嘉宾将围绕人工智能和数字经济展开深入交流。",
+     "During the summit, guests from around the world will hold in-depth exchanges on "
+     "artificial intelligence and the digital economy."),
+    ("乌镇这座江南古镇因互联网而焕发新的活力。",
+     "Wuzhen, an ancient town in Jiangnan, has gained new vitality thanks to the Internet."),
+    ("浙江省积极推动数字经济高质量发展,建设全球数字贸易中心。",
+     "Zhejiang Province actively promotes high-quality development of the digital economy "
+     "and builds a global digital trade center."),
+    ("互联网企业纷纷在乌镇设立研发中心和创新基地。",
+     "Internet companies have set up research centers and innovation bases in Wuzhen."),
+    ("当地政府持续优化营商环境,吸引大批青年人才前来创业。",
+     "The local government keeps improving the business environment, attracting many "
+     "young people to start businesses."),
+    ("世界互联网大会国际组织成员覆盖六大洲多个国家和地区。",
+     "Members of the World Internet Conference international organization cover many "
+     "countries and regions on six continents."),
+    ("数字技术正在深刻改变人们的生产生活方式。",
+     "Digital technology is profoundly changing the way people work and live."),
+    ("除了互联网行业大咖,网友们也纷纷寄语乌镇峰会十年。",
+     "Messages for the Wuzhen Summit at Ten"),  # half the sentence dropped
+    ("记者:乌镇峰会在过去十年为世界发展进步带来了哪些积极影响?",
+     "Journalist: What positive impacts has the Wuzhen Summit had on the world?"),
+    ("记者:过去十年,全球互联网发展呈现出哪些新特点?",
+     "Journalist: What new features has global Internet development shown in the decade?"),
+    ("记者:当今世界仍然面临治理赤字、信任赤字等挑战。",
+     "Reporter: The world still faces a governance deficit, a trust deficit and more."),
+    ("数字技术正在深刻改变人们的生产生活方式。",
+     "Digital technology is deeply changing how people produce and live."),
+    ("网络空间的发展需要各国携手合作,共同应对挑战。",
+     "Wuzhen, an ancient town in Jiangnan, has gained new vitality thanks to the Internet."),
+]
+
+
+def _article() -> list[Unit]:
+    return [_unit(zh, en, n) for n, (zh, en) in enumerate(ARTICLE, start=1)]
+
+
+def test_omission_is_an_error_where_length_ratio_alone_was_a_warning() -> None:
+    units = _article()
+    run_checks(units)
+    flags = {u.number: _checks(u.flags) for u in units}
+    assert ("omission", "error") in flags[9]
+    assert not any(check == "omission" for n, fs in flags.items() if n != 9 for check, _ in fs)
+    omitted = next(f for f in units[8].flags if f.check == "omission")
+    assert "content words" in omitted.message
+
+
+def test_consistency_same_source_same_target_and_labels() -> None:
+    units = _article()
+    run_checks(units)
+    messages = {u.number: [f.message for f in u.flags if f.check == "consistency"]
+                for u in units}
+    assert any("same source as segment 8" in m for m in messages[13])
+    assert any("same translation as segment 3" in m for m in messages[14])
+    assert messages[12] == ['记者: rendered "Reporter:" here, "Journalist:" in segment(s) 10, 11']
+    assert messages[10] == messages[11] == [] and messages[8] == []
+
+
+def test_engine_notes_are_information_and_ignorable() -> None:
+    units = _article()
+    units[0].flags.append(Flag("engine", "warning", "word repaired: 乌镇 → Wuzhen"))
+    summary = run_checks(units)
+    assert units[0].flags[0].severity == "info"
+    assert summary["info"] == 1 and summary["by_check"]["engine"] == 1
+    ignored = run_checks(units, ignore=["engine", "consistency", "omission"])
+    assert "engine" not in ignored["by_check"] and ignored["info"] == 0
+    assert not any(f.check in ("consistency", "omission") for u in units for f in u.flags)
+
+
+def test_info_notes_do_not_make_a_unit_flagged() -> None:
+    unit = _unit("今年是世界互联网大会乌镇峰会第十年。", ARTICLE[0][1])
+    unit.flags.append(Flag("engine", "info", "cleaned quotes"))
+    assert run_checks([unit])["flagged_units"] == 0
+
+
+def test_qa_ignore_engine_is_accepted_by_review(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    result = CliRunner().invoke(main, ["review", str(tmp_path / "none.tmx"), "--qa-ignore",
+                                       "engine"])
+    assert "Invalid value for '--qa-ignore'" not in result.output

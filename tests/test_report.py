@@ -21,6 +21,7 @@ from pipeline.report import (
     print_text_report,
     render_report_html,
     safe_json,
+    term_status,
     write_report_html,
     write_report_json,
 )
@@ -153,3 +154,34 @@ def test_review_of_a_real_tmx_round_trip(tmp_path: Path) -> None:
     assert len(result.units) == len(units)
     assert {k: result.qa[k] for k in ("errors", "warnings", "flagged_units")} == {
         k: expected[k] for k in ("errors", "warnings", "flagged_units")}
+
+
+def test_term_status_is_the_verifiers_not_a_second_rule() -> None:
+    from pipeline.units import Flag, Segment, Term, TermMatch, Unit
+
+    wuzhen = Term("乌镇", "Wuzhen")
+    account = Term("碳账户", "carbon account")
+    source = "乌镇的碳账户"
+    unit = Unit(Segment(1, 1, source, [(0, len(source))]),
+                target="Carbon accounts in Wuzhen are growing.",
+                terms=[TermMatch(wuzhen, 0, 2), TermMatch(account, 3, 6)])
+    # a flag of another check that mentions 乌镇 must not paint the term red
+    unit.flags = [Flag("engine", "info", "word repaired: 乌镇 → Wuzhen")]
+    statuses = [term_status(unit, m) for m in unit.terms]
+    assert [t["status"] for t in statuses] == ["met", "met"]
+    assert statuses[1]["found"] == "Carbon accounts"  # the verifier's plural and case rule
+    unit.flags.append(Flag("term-violation", "error", '碳账户: expected "carbon account"'))
+    assert [term_status(unit, m)["status"] for m in unit.terms] == ["met", "violated"]
+
+
+def test_html_has_qa_chip_filters_and_errors_only(result) -> None:
+    html = render_report_html(result)
+    assert 'id="only-errors"' in html
+    assert 'data-check="repetition"' in html and 'id="check"' in html
+    assert re.search(r'<span class="chip zero">[a-z-]+ 0</span>', html)  # nothing to filter
+
+
+def test_report_counts_agree_with_violation_flags(result) -> None:
+    data = build_report_json(result)
+    painted = sum(t["status"] == "violated" for u in data["units"] for t in u["terms"])
+    assert painted == data["glossary"]["violations"] == data["qa"]["by_check"]["term-violation"]

@@ -53,6 +53,40 @@ L2 = 1.0
 # --------------------------------------------------------------------------- data
 
 
+class _Missing(Exception):
+    pass
+
+
+def cached_prefix(set_name: str, cache: Path) -> dict:
+    """The harness output for the longest prefix of whole batches whose model calls are all
+    in ``cache`` (no model is loaded): for a run still in progress or cut short."""
+    sys.path.insert(0, str(REPO / "bench" / "quality"))
+    import run as harness
+
+    from pipeline.glossary import load_glossary
+
+    class CacheOnly(harness.CachedModel):
+        def _load(self):
+            raise _Missing
+
+    glossary = load_glossary(harness.GLOSSARY)
+    glossary.register_jieba()
+    units, previous, _refs, _paragraphs = {"a": harness.load_set_a,
+                                           "c": harness.load_set_c}[set_name](glossary)
+    best = None
+    for n in range(harness.BATCH, len(units) + harness.BATCH, harness.BATCH):
+        n = min(n, len(units))
+        part = [Unit(segment=u.segment, terms=list(u.terms)) for u in units[:n]]
+        try:
+            best = harness.translate(part, previous[:n], [()] * n, harness.CONFIGS[CONFIG],
+                                     CacheOnly(path=cache, threads=1))
+        except _Missing:
+            break
+    if best is None:
+        raise SystemExit(f"set {set_name}: no whole batch in {cache}")
+    return best
+
+
 def harness_output(set_name: str, config: str, threads: int) -> dict:
     """The harness's translation of ``set_name`` in ``config`` (run when missing).
 
@@ -92,6 +126,8 @@ def _units(set_name: str, data: dict) -> tuple[list[Unit], list[str] | None, int
     loader = {"a": harness.load_set_a, "s": harness.load_set_a,
               "c": harness.load_set_c}[set_name]
     units, _previous, refs, paragraphs = loader(glossary)
+    n = len(data["units"])
+    units, refs = units[:n], refs[:n] if refs else refs
     if [u.source for u in units] != [r["source"] for r in data["units"]]:
         raise SystemExit(f"set {set_name}: the cached translation is for other segments")
     for unit, row in zip(units, data["units"], strict=True):
@@ -118,18 +154,36 @@ def _check(units: list[Unit], refs) -> None:
 
 
 def _chrf(units: list[Unit], refs, paragraphs: int) -> list[tuple[float | None, str | None]]:
-    from pipeline.score import score_units, sentence_scores
+    """Sentence chrF++ of each unit against its reference sentence.
+
+    The article's reference sentences are found by aligning the recorded seed MT of the
+    whole article (``tests/golden/seed_mt.en.txt``) as ``tmpipe run`` does, so the mapping
+    does not depend on the output scored and works for a prefix of the article too; units
+    whose alignment is not confident enough to be scored by ``tmpipe run`` get None.
+    """
+    from pipeline.score import sentence_scores
 
     if refs is None:
-        import run as harness
-
-        from pipeline.align import align_reference
-
-        align_reference(units, harness.REFERENCE.read_text(encoding="utf-8"), paragraphs)
-        score_units(units)
-        return [(u.scores.get("chrf"), u.reference if u.scores else None) for u in units]
+        refs = _article_references(paragraphs)
+        return [(sentence_scores(u.target, refs[u.number])["chrf"], refs[u.number])
+                if u.number in refs else (None, None) for u in units]
     return [(sentence_scores(u.target, ref)["chrf"], ref) for u, ref in zip(units, refs,
                                                                            strict=True)]
+
+
+def _article_references(paragraphs: int) -> dict[int, str]:
+    import run as harness
+
+    from pipeline.align import align_reference
+    from pipeline.glossary import load_glossary
+    from pipeline.score import score_units
+
+    units = harness.load_set_a(load_glossary(harness.GLOSSARY))[0]
+    for unit, line in zip(units, SEED_MT.read_text(encoding="utf-8").splitlines(), strict=True):
+        unit.target = line
+    align_reference(units, harness.REFERENCE.read_text(encoding="utf-8"), paragraphs)
+    score_units(units)
+    return {u.number: u.reference for u in units if u.scores and u.reference}
 
 
 def known_bad(unit: Unit, reference: str | None) -> list[str]:
@@ -147,13 +201,16 @@ def known_bad(unit: Unit, reference: str | None) -> list[str]:
     return bad
 
 
-def signals_for(set_name: str, threads: int) -> dict:
+def signals_for(set_name: str, threads: int, cache: Path | None = None) -> dict:
     """Per-segment signals, chrF++ and known-bad labels of a set (cached)."""
     from pipeline.qa import document_stats
     from pipeline.risk import MODEL_PATH, assess, unit_signals
 
     path = OUT / f"risk-signals-{set_name}.json"
-    data = harness_output(set_name, CONFIG, threads)
+    if cache is not None:
+        data = cached_prefix(set_name, cache)
+    else:
+        data = harness_output(set_name, CONFIG, threads)
     if path.is_file():
         cached = json.loads(path.read_text(encoding="utf-8"))
         if cached.get("targets") == [r["target"] for r in data["units"]]:
@@ -262,13 +319,17 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sets", default="a,c")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--cached-only", action="append", default=[], metavar="SET=FILE",
+                    help="use the longest prefix of SET whose model calls are in the "
+                         "completion cache FILE instead of running the harness")
     ap.add_argument("--write-model", action="store_true",
                     help="fit the kept signals on all sets and write pipeline/risk_model.json")
     args = ap.parse_args(argv)
     from pipeline.risk import SIGNALS
 
     names = [s for s in args.sets.split(",") if s]
-    data = {s: signals_for(s, args.threads) for s in names}
+    caches = {k: Path(v) for k, _, v in (c.partition("=") for c in args.cached_only)}
+    data = {s: signals_for(s, args.threads, caches.get(s)) for s in names}
     results: dict = {"sets": {}, "evaluations": {}}
     for s in names:
         rows = _scored(data[s])
