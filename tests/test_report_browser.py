@@ -11,6 +11,7 @@ from report_fixtures import make_result
 
 from pipeline.qa import run_checks
 from pipeline.report import write_report_html
+from pipeline.risk import assess, load_model
 
 SCREENSHOT = Path(__file__).resolve().parent.parent / "output" / "report-screenshot.png"
 
@@ -22,6 +23,7 @@ def report_page(tmp_path_factory) -> Iterator[tuple[object, list[str], object]]:
     """One Chromium launch for the module: the fixture report, opened from a file URL."""
     result = make_result()
     result.qa = run_checks(result.units)
+    assess(result.units)
     path = tmp_path_factory.mktemp("report") / "report.html"
     write_report_html(path, result)
     with open_page(path) as (page, requests, errors):
@@ -31,10 +33,11 @@ def report_page(tmp_path_factory) -> Iterator[tuple[object, list[str], object]]:
 
 def _reset(page) -> None:
     page.evaluate("""() => {
-        for (const id of ['only-flagged', 'only-violations']) {
+        for (const id of ['only-flagged', 'only-violations', 'only-errors', 'only-risk']) {
             document.getElementById(id).checked = false;
         }
         document.getElementById('origin').value = '';
+        document.getElementById('check').value = '';
         document.getElementById('search').value = '';
         document.getElementById('sort').value = 'doc';
         document.getElementById('sort').dispatchEvent(new Event('change'));
@@ -60,6 +63,35 @@ def test_only_flagged_filter(report_page) -> None:
     assert page.inner_text("#count") == f"{len(flagged)} of {len(result.units)} segments"
     page.get_by_label("Only term violations").check()
     assert visible_numbers(page) == [4]
+    _reset(page)
+
+
+def test_errors_only_and_qa_chips_filter(report_page) -> None:
+    page, _, result = report_page
+    _reset(page)
+    page.get_by_label("Errors only").check()
+    with_errors = [u.number for u in result.units if any(f.severity == "error" for f in u.flags)]
+    assert visible_numbers(page) == with_errors
+    _reset(page)
+    page.click('#qa-chips button[data-check="repetition"]')
+    repeated = [u.number for u in result.units if any(f.check == "repetition" for f in u.flags)]
+    assert visible_numbers(page) == repeated
+    chip = page.locator('#qa-chips button[data-check="repetition"]')
+    assert chip.get_attribute("aria-pressed") == "true"
+    page.click('#qa-chips button[data-check="repetition"]')  # a second click clears it
+    assert len(visible_numbers(page)) == len(result.units)
+    _reset(page)
+
+
+def test_risk_sort_and_high_risk_filter(report_page) -> None:
+    page, _, result = report_page
+    _reset(page)
+    page.select_option("#sort", "risk-desc")
+    risks = {u.number: u.risk for u in result.units}
+    assert [risks[n] for n in visible_numbers(page)] == sorted(risks.values(), reverse=True)
+    page.get_by_label("High risk").check()
+    high = load_model().high
+    assert sorted(visible_numbers(page)) == sorted(n for n, r in risks.items() if r >= high)
     _reset(page)
 
 
