@@ -51,6 +51,7 @@ fuzz: $(STAMP)
 
 quality: $(STAMP)
 	$(BIN)/python bench/quality/run.py
+	$(BIN)/python bench/quality/risk.py
 
 clean:
 	rm -rf $(VENV) output/*/ output/*.sqlite*

@@ -4,7 +4,8 @@
 content-word ratios against the document's, numbers, Chinese left, glossary terms,
 repetition and echo, retries and engine repairs); :func:`assess` combines them with the
 logistic model in ``risk_model.json`` into ``Unit.risk`` in [0, 1]: the estimated chance that
-the segment is among the worst fifth of its document by sentence chrF++ against a reference.
+the segment is among the worst fifth of its document by sentence chrF++ against a reference;
+a segment with a definite QA error (:data:`CRITICAL_CHECKS`) gets at least 0.5.
 A human translation-memory match of 100 % or more is not modelled: it gets
 :data:`TM_EXACT_RISK`. How the model was fitted is in ``bench/quality/README.md``.
 """
@@ -44,7 +45,12 @@ SIGNALS = (
     "retries",  # retries the segment needed
     "repairs",  # repairs the engine made (word repairs, cuts, cleaning)
     "source_chars",  # log of the source length in characters
+    "critical",  # 1 when a QA check found a definite error (see CRITICAL_CHECKS)
 )
+
+#: QA checks whose errors mean the target is wrong somewhere, whatever the model says.
+CRITICAL_CHECKS = frozenset({"empty", "identical", "untranslated", "numbers", "omission",
+                             "echo", "repetition"})
 
 
 def unit_signals(unit: Unit, stats: DocumentStats) -> dict[str, float]:
@@ -69,7 +75,15 @@ def unit_signals(unit: Unit, stats: DocumentStats) -> dict[str, float]:
         "retries": float(unit.retries),
         "repairs": float(checks.count("engine")),
         "source_chars": math.log(1 + len(unit.source)),
+        "critical": float(any(f.severity == "error" and f.check in CRITICAL_CHECKS
+                              for f in unit.flags)),
     }
+
+
+def with_floor(risk: float, signals: Mapping[str, float]) -> float:
+    """A segment with a critical QA error gets at least 0.5 (``0.5 + risk / 2``): ranked
+    above the segments the model alone finds more likely fine than not."""
+    return max(risk, 0.5 + risk / 2) if signals.get("critical") else risk
 
 
 @dataclass(frozen=True)
@@ -129,7 +143,8 @@ def assess(units: Sequence[Unit], model: RiskModel | None = None,
         elif is_tm_exact(unit):
             unit.risk = TM_EXACT_RISK
         else:
-            unit.risk = round(model.predict(unit_signals(unit, stats)), 3)
+            signals = unit_signals(unit, stats)
+            unit.risk = round(with_floor(model.predict(signals), signals), 3)
 
 
 def summary(units: Sequence[Unit], model: RiskModel | None = None,

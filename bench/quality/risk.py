@@ -45,8 +45,9 @@ CONFIG = "logprobs"
 BASELINE = "wordturn"
 WORST = 0.2
 #: The signals of the committed model (those that earned their place, bench/quality/README).
-KEPT = ("lp_mean", "lp_min", "lp_low", "lp_missing", "length_short", "content_short",
-        "numbers", "untranslated", "terms", "repetition", "repairs", "source_chars")
+KEPT = ("lp_mean", "lp_min", "lp_low", "length_short", "content_short", "numbers",
+        "untranslated", "terms", "repetition")
+#: L2 penalty (on standardised weights); strong, the sets are small.
 L2 = 1.0
 
 
@@ -204,7 +205,7 @@ def known_bad(unit: Unit, reference: str | None) -> list[str]:
 def signals_for(set_name: str, threads: int, cache: Path | None = None) -> dict:
     """Per-segment signals, chrF++ and known-bad labels of a set (cached)."""
     from pipeline.qa import document_stats
-    from pipeline.risk import MODEL_PATH, assess, unit_signals
+    from pipeline.risk import MODEL_PATH, SIGNALS, assess, unit_signals
 
     path = OUT / f"risk-signals-{set_name}.json"
     if cache is not None:
@@ -213,7 +214,8 @@ def signals_for(set_name: str, threads: int, cache: Path | None = None) -> dict:
         data = harness_output(set_name, CONFIG, threads)
     if path.is_file():
         cached = json.loads(path.read_text(encoding="utf-8"))
-        if cached.get("targets") == [r["target"] for r in data["units"]]:
+        if (cached.get("targets") == [r["target"] for r in data["units"]]
+                and cached.get("signal_names") == list(SIGNALS)):
             return cached
     units, refs, paragraphs = _units(set_name, data)
     _check(units, refs)
@@ -224,7 +226,7 @@ def signals_for(set_name: str, threads: int, cache: Path | None = None) -> dict:
         assess(units, stats=stats)
     risk_seconds = time.perf_counter() - start
     scored = _chrf(units, refs, paragraphs)
-    out = {"set": set_name, "targets": [u.target for u in units],
+    out = {"set": set_name, "targets": [u.target for u in units], "signal_names": list(SIGNALS),
            "risk_seconds": risk_seconds,
            "mt_seconds": sum(r["seconds"] for r in data["units"]),
            "rows": [{"number": u.number, "signals": s, "chrf": c, "bad": known_bad(u, ref)}
@@ -250,7 +252,11 @@ def _labels(rows: list[dict]) -> np.ndarray:
 
 
 def fit(rows: list[dict], features: tuple[str, ...], l2: float = L2) -> dict:
-    """Logistic regression by gradient descent on standardised features (numpy only)."""
+    """Logistic regression by gradient descent on standardised features (numpy only).
+
+    Every weight is kept ≥ 0 (projected gradient): each signal is oriented so that more
+    means worse, and a small set must not learn the opposite by chance.
+    """
     impute = {}
     for f in features:
         values = [r["signals"][f] for r in rows if not math.isnan(r["signals"][f])]
@@ -265,18 +271,21 @@ def fit(rows: list[dict], features: tuple[str, ...], l2: float = L2) -> dict:
         p = 1 / (1 + np.exp(-(z @ w + b)))
         grad_w = z.T @ (p - y) / len(y) + l2 * w / len(y)
         grad_b = float(np.mean(p - y))
-        w -= 0.5 * grad_w
+        w = np.maximum(0.0, w - 0.5 * grad_w)
         b -= 0.5 * grad_b
     return {"features": list(features), "mean": mean.round(5).tolist(),
             "scale": scale.round(5).tolist(), "weights": w.round(4).tolist(),
             "bias": round(b, 4), "impute": {k: round(v, 5) for k, v in impute.items()}}
 
 
-def predict(model: dict, rows: list[dict]) -> np.ndarray:
-    from pipeline.risk import RiskModel
+def predict(model: dict, rows: list[dict], floor: bool = False) -> np.ndarray:
+    from pipeline.risk import RiskModel, with_floor
 
     m = RiskModel.from_dict(model)
-    return np.array([m.predict(r["signals"]) for r in rows])
+    risks = [m.predict(r["signals"]) for r in rows]
+    if floor:
+        risks = [with_floor(p, r["signals"]) for p, r in zip(risks, rows, strict=True)]
+    return np.array(risks)
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
@@ -336,14 +345,19 @@ def main(argv=None) -> int:
         results["sets"][s] = {"segments": len(data[s]["rows"]), "scored": len(rows),
                               "known_bad": sum(bool(r["bad"]) for r in rows)}
     pairs = [(f, e) for f in names for e in names if f != e] or [(names[0], names[0])]
-    candidates = [(name, (name,)) for name in SIGNALS] + [("combined", KEPT),
-                                                          ("all signals", SIGNALS)]
+    candidates = [(name, (name,), False) for name in SIGNALS if name != "critical"] + [
+        ("combined", KEPT, False), ("combined+floor", KEPT, True),
+        ("all signals", SIGNALS, False)]
     for fit_set, eval_set in pairs:
         table = {}
-        for label, features in candidates:
+        rows = _scored(data[eval_set])
+        chrf = np.array([r["chrf"] for r in rows], dtype=float)
+        for label, features, floor in candidates:
             model = fit(_scored(data[fit_set]), features)
-            table[label] = evaluate(predict(model, _scored(data[eval_set])),
-                                    _scored(data[eval_set]))
+            table[label] = evaluate(predict(model, rows, floor), rows)
+            if len(features) == 1:  # the signal itself, no fitting
+                x = _matrix(rows, features, model["impute"])[:, 0]
+                table[label]["rho_raw"] = round(spearman(x, chrf), 3)
         results["evaluations"][f"{fit_set}→{eval_set}"] = table
     for s in names:
         results["sets"][s]["cost"] = _cost(s, data[s])
@@ -351,7 +365,7 @@ def main(argv=None) -> int:
     if args.write_model:
         rows = [r for s in names for r in _scored(data[s])]
         model = fit(rows, KEPT)
-        risks = np.sort(predict(model, rows))
+        risks = np.sort(predict(model, rows, floor=True))
         model["high"] = round(float(risks[int(len(risks) * (1 - WORST))]), 3)
         model["fitted_on"] = {s: len(_scored(data[s])) for s in names}
         model["label"] = f"sentence chrF++ among the worst {int(WORST * 100)} % of its set"
@@ -385,10 +399,11 @@ def print_table(results: dict) -> None:
               f"{cost['risk_s_per_segment']} s/seg, cost with risk on vs off {ratio}")
     for pair, table in results["evaluations"].items():
         print(f"\nfit → evaluate: {pair}")
-        print(f"{'signals':16} {'ρ':>7} {'prec@20%':>9} {'recall':>7}")
+        print(f"{'signals':16} {'ρ':>7} {'prec@20%':>9} {'recall':>7} {'ρ raw':>7}")
         for label, r in table.items():
             recall = "-" if r["recall"] is None else f"{r['recall']:.2f}"
-            print(f"{label:16} {r['rho']:>7.3f} {r['precision']:>9.2f} {recall:>7}")
+            raw = f"{r['rho_raw']:>7.3f}" if "rho_raw" in r else ""
+            print(f"{label:16} {r['rho']:>7.3f} {r['precision']:>9.2f} {recall:>7} {raw}")
 
 
 if __name__ == "__main__":
