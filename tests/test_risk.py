@@ -15,7 +15,8 @@ from rich.console import Console
 
 from pipeline import flow
 from pipeline.cli import main
-from pipeline.engines.llm import Completion, LlmEngine, confidence
+from pipeline.engines.llamacpp import Completion, confidence
+from pipeline.engines.llm import LlmEngine, LlmSettings
 from pipeline.flow import Hooks, RunOptions
 from pipeline.qa import document_stats, run_checks
 from pipeline.report import build_report_json, print_text_report, render_report_html
@@ -57,11 +58,12 @@ def test_llm_engine_asks_for_logprobs_and_carries_confidence() -> None:
         seen.append(settings)
         return Completion(text="The summit opened.", token_logprobs=[-0.1, -2.5, -0.05])
 
-    engine = LlmEngine(complete=complete, word_repair=False)
+    engine = LlmEngine(settings=LlmSettings(word_repair=False), complete=complete)
     translation = engine.translate_batch([MTRequest(source="峰会开幕。")], [[]])[0]
     assert seen[0]["n_probs"] == 1
     assert translation.confidence["tokens"] == 3 and translation.confidence["low_share"] > 0.3
-    quiet = LlmEngine(complete=complete, word_repair=False, logprobs=False)
+    quiet = LlmEngine(settings=LlmSettings(word_repair=False, logprobs=False),
+                      complete=complete)
     quiet.translate_batch([MTRequest(source="峰会开幕。")], [[]])
     assert "n_probs" not in seen[-1]
 
@@ -156,7 +158,7 @@ def test_risk_is_in_the_report_tmx_and_memory(tmp_path: Path) -> None:
 
 
 def test_risk_max_with_strict_fails_the_run(tmp_path: Path) -> None:
-    result = _run(tmp_path, risk_max=0.99, strict=True)
+    result = _run(tmp_path, risk_max=0.99)
     worst = max(u.risk for u in result.units)
     result.qa["errors"] = 0  # judge the risk threshold alone
     assert flow.exit_code(result, strict=True) == (1 if worst > 0.99 else 0)

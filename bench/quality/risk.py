@@ -71,7 +71,6 @@ def cached_prefix(set_name: str, cache: Path) -> dict:
             raise _Missing
 
     glossary = load_glossary(harness.GLOSSARY)
-    glossary.register_jieba()
     units, previous, _refs, _paragraphs = {"a": harness.load_set_a,
                                            "c": harness.load_set_c}[set_name](glossary)
     best = None
@@ -79,7 +78,7 @@ def cached_prefix(set_name: str, cache: Path) -> dict:
         n = min(n, len(units))
         part = [Unit(segment=u.segment, terms=list(u.terms)) for u in units[:n]]
         try:
-            best = harness.translate(part, previous[:n], [()] * n, harness.CONFIGS[CONFIG],
+            best = harness.translate(part, previous[:n], [None] * n, harness.CONFIGS[CONFIG],
                                      CacheOnly(path=cache, threads=1))
         except _Missing:
             break
@@ -123,7 +122,6 @@ def _units(set_name: str, data: dict) -> tuple[list[Unit], list[str] | None, int
     from pipeline.glossary import load_glossary
 
     glossary = load_glossary(harness.GLOSSARY)
-    glossary.register_jieba()
     loader = {"a": harness.load_set_a, "s": harness.load_set_a,
               "c": harness.load_set_c}[set_name]
     units, _previous, refs, paragraphs = loader(glossary)
@@ -228,7 +226,7 @@ def signals_for(set_name: str, threads: int, cache: Path | None = None) -> dict:
     scored = _chrf(units, refs, paragraphs)
     out = {"set": set_name, "targets": [u.target for u in units], "signal_names": list(SIGNALS),
            "risk_seconds": risk_seconds,
-           "mt_seconds": sum(r["seconds"] for r in data["units"]),
+           "mt_seconds": _seconds(data),
            "rows": [{"number": u.number, "signals": s, "chrf": c, "bad": known_bad(u, ref)}
                     for u, s, (c, ref) in zip(units, rows, scored, strict=True)]}
     path.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -376,6 +374,13 @@ def main(argv=None) -> int:
     return 0
 
 
+def _seconds(data: dict) -> float:
+    """Model seconds of a harness output (per unit in older outputs)."""
+    if "seconds" in data:
+        return float(data["seconds"])
+    return sum(r.get("seconds", 0.0) for r in data["units"])
+
+
 def _cost(set_name: str, data: dict) -> dict:
     """s/segment with log-probabilities on vs off (when the baseline run is cached)."""
     on = OUT / f"quality-{set_name}-{CONFIG}.json"
@@ -384,8 +389,8 @@ def _cost(set_name: str, data: dict) -> dict:
     out = {"risk_s_per_segment": round(data["risk_seconds"] / n, 4),
            "mt_s_per_segment": round(data["mt_seconds"] / n, 3)}
     if on.is_file() and off.is_file():
-        s_on = sum(r["seconds"] for r in json.loads(on.read_text())["units"])
-        s_off = sum(r["seconds"] for r in json.loads(off.read_text())["units"])
+        s_on = _seconds(json.loads(on.read_text()))
+        s_off = _seconds(json.loads(off.read_text()))
         out["ratio"] = round((s_on + data["risk_seconds"]) / max(1e-9, s_off), 3)
     return out
 
