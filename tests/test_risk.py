@@ -17,6 +17,7 @@ from pipeline import flow
 from pipeline.cli import main
 from pipeline.engines.llamacpp import Completion, confidence
 from pipeline.engines.llm import LlmEngine, LlmSettings
+from pipeline.exchange.tmx import read_units_tmx
 from pipeline.flow import Hooks, RunOptions
 from pipeline.qa import document_stats, run_checks
 from pipeline.report import build_report_json, print_text_report, render_report_html
@@ -28,7 +29,6 @@ from pipeline.risk import (
     load_model,
     unit_signals,
 )
-from pipeline.tmx import read_units_tmx
 from pipeline.units import MTRequest, Segment, TMMatch, Unit
 
 GOOD = "The summit opened in Wuzhen on Tuesday with leaders from many countries attending."
