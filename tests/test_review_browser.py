@@ -46,8 +46,10 @@ def page(browser, served) -> Iterator[object]:
 
 
 def open_workspace_page(page, server: BackgroundServer) -> None:
+    """Open the workspace in document order (a run with risks opens sorted by risk)."""
     page.goto(server.url)
     page.wait_for_selector("body[data-ready=all]")
+    page.select_option("#sort", "doc")
 
 
 def active(page) -> int:
