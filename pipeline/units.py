@@ -28,6 +28,37 @@ UNTRANSLATED_KINDS = frozenset({"furniture", "marker", "ellipsis"})
 ORIGINS = ("mt", "tm-exact", "tm-context", "tm-fuzzy", "aligned")
 
 
+#: Kinds of :class:`InlineCode`: a pair (``open``/``close``, same ``id``) or one ``standalone``.
+CODE_KINDS = ("open", "close", "standalone")
+
+
+@dataclass(frozen=True)
+class InlineCode:
+    """Formatting or an object inside a paragraph, kept through MT as a placeholder.
+
+    ``offset`` is the code's position in the plain text it belongs to; ``open`` and
+    ``close`` codes with the same ``id`` enclose formatted text (bold, a link), a
+    ``standalone`` code marks a point (line break, image, footnote mark). ``type`` is the
+    TMX ``type`` (``bold``, ``italic``, ``link``, ``lb``, ...); ``native`` the source
+    format's markup, shown inside the TMX code element.
+    """
+
+    id: int
+    kind: str
+    offset: int
+    type: str = "x-format"
+    native: str = ""
+
+
+@dataclass(frozen=True)
+class CodedText:
+    """A plain text with inline codes at offsets into it (an engine's answer, placed)."""
+
+    text: str
+    codes: tuple[InlineCode, ...] = ()
+    lost: tuple[int, ...] = ()  # ids of codes the engine lost, put back at the edges
+
+
 @dataclass
 class Segment:
     """One sentence (or sentence-like piece) of the source document.
@@ -48,6 +79,7 @@ class Segment:
     kind: str = "body"
     flags: list[str] = field(default_factory=list)
     source_paragraphs: list[int] = field(default_factory=list)
+    codes: tuple[InlineCode, ...] = ()  # inline codes, offsets into ``text``
 
     @property
     def start(self) -> int:
@@ -120,6 +152,7 @@ class MTRequest:
     previous: str | None = None  # previous source segment, for context
     examples: tuple[tuple[str, str], ...] = ()  # TM (source, target) pairs shown as examples
     hint: str | None = None  # a targeted instruction for a retry (e.g. "render X as Y")
+    codes: tuple[InlineCode, ...] = ()  # inline codes of ``source`` to keep through MT
 
 
 @dataclass
@@ -134,6 +167,7 @@ class Translation:
     retries: int = 0
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    codes: CodedText | None = None  # where the request's inline codes went in ``text``
 
 
 @dataclass
@@ -170,6 +204,7 @@ class Unit:
     changed_by: str = ""  # who last changed it (the reviewer of an edited or approved unit)
     mt_target: str = ""  # the MT a person's target replaced (post-editing)
     postedit: dict[str, float] = field(default_factory=dict)  # effort: ter, chrf, chars
+    target_codes: CodedText | None = None  # inline codes as the engine placed them
 
     @property
     def source(self) -> str:
