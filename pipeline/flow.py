@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
+from .documents import SourceDocument, protect_codes, read_document
 from .engines.base import Engine
 from .errors import Interrupted, UserError
 from .fsutil import atomic_write_text, check_doc_id, staged_dir
@@ -110,6 +111,7 @@ class Prepared:
     records: list[Pending]  # every translatable unit, in reading order
     pending: list[Pending] = field(default_factory=list)  # the units that still need MT
     memory_counts: dict[str, int] = field(default_factory=dict)  # exact, context, fuzzy, ...
+    source: SourceDocument | None = None  # the file as its format read it (for the writer)
 
     @property
     def units(self) -> list[Unit]:
@@ -154,19 +156,20 @@ def run(options: RunOptions, hooks: Hooks | None = None) -> RunResult:
 
 
 def prepare_document(options: RunOptions) -> Prepared:
-    """Read and segment the source; one unit per translatable segment, glossary matched."""
+    """Read and segment the source (any supported document format); one unit per
+    translatable segment, glossary matched."""
     from .glossary import load_glossary
-    from .segment import segment_document
 
     glossary = load_glossary(options.glossary) if options.glossary else None
-    text = read_text(options.source, what="source document")
-    document = segment_document(text, layout=options.layout)
+    source = read_document(options.source, layout=options.layout)
+    text, document = source.text, source.segmented
     units = [Unit(segment=s) for s in document.segments if s.translatable]
     if not units:
         raise UserError("no translatable text found", options.source)
     for unit in units:
         unit.terms = list(glossary.match(unit.source)) if glossary else []
-    return Prepared(options.resolved_doc_id(), text, document, in_context(units))
+    return Prepared(options.resolved_doc_id(), text, document, in_context(units),
+                    source=source)
 
 
 def apply_memory(prepared: Prepared, memory: TranslationMemory, options: RunOptions,
@@ -242,7 +245,7 @@ def translate(prepared: Prepared, memory: TranslationMemory, options: RunOptions
         if hooks.done:
             hooks.done()
         return Translated(_engine_info(None, prepared.units), StepCounts())
-    engine = _make_engine(options, hooks)
+    engine = protect_codes(_make_engine(options, hooks))
     progress = hooks.progress("Translating", len(prepared.pending)) if hooks.progress else None
     step = TranslationStep(engine, options.step_options(), memory, prepared.doc_id, progress)
     started = time.perf_counter()
@@ -330,7 +333,7 @@ def finish(prepared: Prepared, translated: Translated, qa_summary: dict, options
         options=_options_record(options),
     )
     write_outputs(result, options.out_dir or Path("output") / prepared.doc_id, options.layout,
-                  prepared.text)
+                  prepared.text, prepared.source)
     return result
 
 
@@ -402,9 +405,11 @@ def segments_jsonl(segments: Sequence[Segment], text: str) -> str:
 
 
 def write_outputs(
-    result: RunResult, out_dir: Path, layout: str, source_text: str
+    result: RunResult, out_dir: Path, layout: str, source_text: str,
+    document: SourceDocument | None = None,
 ) -> dict[str, Path]:
-    """Write the five run outputs; they replace the previous ones together or not at all."""
+    """Write the run outputs (and the English ``document`` in its own format when it has
+    one); they replace the previous ones together or not at all."""
     from .exchange.tmx import write_units_tmx
     from .report import write_report_html, write_report_json
 
@@ -415,6 +420,8 @@ def write_outputs(
         "report_json": "report.json",
         "report_html": "report.html",
     }
+    if document is not None and document.output_name:
+        names["document"] = f"{result.doc_id}{document.output_name}"
     header = {"x-doc": result.doc_id, "x-source": Path(result.source_path).name}
     if result.scores:
         for metric in ("bleu", "chrf", "ter"):
@@ -429,6 +436,8 @@ def write_outputs(
         atomic_write_text(stage / names["segments"], segments_jsonl(result.segments, source_text))
         write_report_json(stage / names["report_json"], result)
         write_report_html(stage / names["report_html"], result)
+        if document is not None and "document" in names:
+            document.write(result.units, stage / names["document"])
     paths = {key: out_dir / name for key, name in names.items()}
     result.options["outputs"] = {k: str(v) for k, v in paths.items()}
     return paths

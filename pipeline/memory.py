@@ -36,7 +36,7 @@ from pathlib import Path
 from rapidfuzz.distance import Levenshtein
 
 from .errors import UserError
-from .exchange.tmx import TU, iter_tus, tmx_date, unit_props
+from .exchange.tmx import TU, iter_tus, tmx_date, unit_inline_xml, unit_props
 from .normalize import normalize_key, strip_punctuation
 from .units import TMMatch, Unit, leverage_label
 
@@ -578,7 +578,8 @@ class TranslationMemory:
             normalize_key(prev) if prev else "", origin, unit.engine, unit.model,
             unit.model_sha256, doc_id, unit.tuid(doc_id), now, unit.engine or "tmpipe", now,
             unit.engine or "tmpipe", json.dumps(flags, ensure_ascii=False),
-            json.dumps(unit.scores), json.dumps(props, ensure_ascii=False), None, None,
+            json.dumps(unit.scores), json.dumps(props, ensure_ascii=False),
+            *(xml or None for xml in unit_inline_xml(unit)),
             "draft" if mt else "translated", unit.target if mt else "", 1, None,
         )
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import UserError
 from ..textio import open_user_file
 from .base import FORMATS, HEAD_BYTES, DocumentFormat, Paragraph, SourceDocument
-from .codes import protect_codes
+from .protect import protect_codes
 from .sniff import KINDS, sniff
 
 #: Format modules, in the order content detection tries them (plain text last).

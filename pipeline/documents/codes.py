@@ -1,11 +1,12 @@
-"""Inline codes: spread over segments, kept through MT as placeholders, put back in place.
+"""Inline codes: spread over segments, written into MT requests, put back in place.
 
 A paragraph's codes (:class:`~pipeline.units.InlineCode`) sit at offsets into its plain
 text. :func:`split_codes` gives each segment the codes inside it. Before MT,
 :func:`with_placeholders` writes each code into the source as a bare Latin token
 (``ZX0``, ``ZX1`` …, the form :mod:`pipeline.engines.placeholders` uses for glossary
-terms, which engines pass through); :func:`from_placeholders` reads the tokens back out
-of the answer as code positions. Codes the engine lost are put back at the segment's
+terms, which NMT engines pass through); :func:`from_placeholders` reads the tokens back
+out of the answer as code positions (:func:`remove_markers`, shared with the tag style of
+:mod:`.protect`). Codes the engine lost are put back at the segment's
 edges (opening codes at the start, the others at the end) and listed in ``lost``.
 :func:`placed_codes` moves the positions onto a target edited after MT (number repair,
 term insertion), and :func:`join_paragraph` assembles a paragraph's translated segments.
@@ -14,16 +15,29 @@ term insertion), and :func:`join_paragraph` assembles a paragraph's translated s
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from difflib import SequenceMatcher
 
-from ..engines.base import Engine, Progress
 from ..engines.placeholders import STEMS, placeholder_pattern
-from ..units import CodedText, InlineCode, MTRequest, Term, Translation
+from ..units import CodedText, InlineCode
 
 _SPACES = re.compile(r" {2,}")
 _CLOSING = " .,;:!?)]}”’"
+
+
+def ordered(codes: Sequence[InlineCode]) -> list[InlineCode]:
+    """``codes`` in writing order: by offset; at one offset closing codes first, then
+    standalone, then opening ones, except that an empty pair opens before it closes."""
+    opens_at = {c.id: c.offset for c in codes if c.kind == "open"}
+    rank = {"close": 0, "standalone": 1, "open": 2}
+
+    def key(item: tuple[int, InlineCode]) -> tuple[int, int, int]:
+        index, code = item
+        empty = code.kind == "close" and opens_at.get(code.id) == code.offset
+        return code.offset, 3 if empty else rank.get(code.kind, 1), index
+
+    return [code for _, code in sorted(enumerate(codes), key=key)]
 
 
 def split_codes(
@@ -81,18 +95,29 @@ def from_placeholders(output: str, codes: Sequence[InlineCode], stem: str) -> Co
     Unknown or repeated tokens are removed; codes missing from the output are put at the
     edges and listed in ``lost``.
     """
+    return remove_markers(output, codes, placeholder_pattern(stem), lambda m: int(m.group(1)))
+
+
+def remove_markers(output: str, codes: Sequence[InlineCode], pattern: re.Pattern[str],
+                   index_of: Callable[[re.Match[str]], int | None]) -> CodedText:
+    """``output`` without the code markers ``pattern`` finds, and where the codes were.
+
+    ``index_of`` says which of ``codes`` a marker stands for (None: not one of them).
+    Unknown or repeated markers are removed; codes missing from the output are put at the
+    edges and listed in ``lost``.
+    """
     pieces: list[str] = []
     found: dict[int, int] = {}
     last = length = 0
-    for match in placeholder_pattern(stem).finditer(output):
+    for match in pattern.finditer(output):
         chunk = output[last : match.start()]
         after = output[match.end() : match.end() + 1]
         if chunk.endswith(" ") and (not after or after in _CLOSING):
             chunk = chunk[:-1]  # "word ZX1." → "word."
         pieces.append(chunk)
         length += len(chunk)
-        index = int(match.group(1))
-        if index < len(codes) and index not in found:
+        index = index_of(match)
+        if index is not None and 0 <= index < len(codes) and index not in found:
             found[index] = length
         last = match.end()
     pieces.append(output[last:])
@@ -209,56 +234,3 @@ def join_paragraph(parts: Sequence[CodedText], separator: str = " ") -> CodedTex
         text += part.text
         lost += part.lost
     return CodedText(text, tuple(codes), tuple(lost))
-
-
-class InlineCodeEngine(Engine):
-    """Wraps an engine: requests with inline codes go through as placeholder tokens.
-
-    The answer comes back as plain text in ``Translation.text`` with the code positions
-    in ``Translation.codes``; requests without codes pass through unchanged.
-    """
-
-    def __init__(self, inner: Engine):
-        self.inner = inner
-        self.name = inner.name  # type: ignore[misc]
-        self.model = inner.model
-        self.model_sha256 = inner.model_sha256
-
-    @classmethod
-    def available(cls) -> str | None:
-        return None
-
-    def translate_batch(
-        self,
-        segments: Sequence[MTRequest],
-        terms: Sequence[Sequence[Term]],
-        progress: Progress | None = None,
-    ) -> list[Translation]:
-        stems: list[str | None] = []
-        requests: list[MTRequest] = []
-        for request in segments:
-            stem = choose_stem(request.source) if request.codes else None
-            stems.append(stem)
-            if stem is None:
-                requests.append(request)
-            else:
-                source = with_placeholders(request.source, request.codes, stem)
-                requests.append(replace(request, source=source, codes=()))
-        translations = self.inner.translate_batch(requests, terms, progress=progress)
-        for request, stem, translation in zip(segments, stems, translations, strict=True):
-            if request.codes and stem is not None:
-                coded = from_placeholders(translation.text, request.codes, stem)
-                translation.text = coded.text
-                translation.codes = coded
-        return translations
-
-    def usage(self) -> dict[str, float]:
-        return self.inner.usage()
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-def protect_codes(engine: Engine) -> Engine:
-    """``engine`` wrapped so that requests carrying inline codes keep them through MT."""
-    return engine if isinstance(engine, InlineCodeEngine) else InlineCodeEngine(engine)

@@ -38,6 +38,7 @@ from .base import (
     register,
     segment_paragraphs,
 )
+from .codes import ordered
 
 #: Most parts a DOCX may have.
 MAX_MEMBERS = 5000
@@ -268,9 +269,6 @@ def _run(rpr: Any, text: str) -> etree._Element:
     return r
 
 
-_RANK = {"close": 0, "standalone": 1, "open": 2}
-
-
 def rebuild(p: etree._Element, text: str, codes: Sequence[InlineCode],
             natives: dict[int, Any]) -> None:
     """Replace the runs of ``p`` by ``text`` formatted as ``codes`` say."""
@@ -281,7 +279,7 @@ def rebuild(p: etree._Element, text: str, codes: Sequence[InlineCode],
             p.remove(child)
     for elem in hoisted_start:
         p.append(elem)
-    events = sorted(enumerate(codes), key=lambda e: (e[1].offset, _RANK[e[1].kind], e[0]))
+    events = enumerate(ordered(codes))
     formats: list[int] = []
     link: tuple[int, etree._Element] | None = None
     pos = 0

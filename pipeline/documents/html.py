@@ -35,6 +35,7 @@ from .base import (
     register,
     segment_paragraphs,
 )
+from .codes import ordered
 from .sniff import looks_like_html
 
 #: Largest HTML file read.
@@ -231,9 +232,8 @@ def rebuild(group: _Group, text: str, codes: Sequence[InlineCode],
         else:
             top.append(node)
 
-    rank = {"close": 0, "standalone": 1, "open": 2}
     pos = 0
-    for _, code in sorted(enumerate(codes), key=lambda e: (e[1].offset, rank[e[1].kind], e[0])):
+    for _, code in enumerate(ordered(codes)):
         native = natives.get(code.id)
         if native is None:
             continue

@@ -30,6 +30,7 @@ from .base import (
     register,
     segment_paragraphs,
 )
+from .codes import ordered
 from .sniff import sniff
 
 _PAIRED = {"strong": "bold", "em": "italic", "s": "x-strike", "link": "link"}
@@ -122,10 +123,9 @@ def inline_paragraph(token: Token, kind: str, where: Any) -> Paragraph:
 
 def render(text: str, codes: Sequence[InlineCode], natives: dict[int, Any]) -> str:
     """Markdown for ``text`` with ``codes`` written back as their markup."""
-    rank = {"close": 0, "standalone": 1, "open": 2}
     out: list[str] = []
     pos = 0
-    for _, code in sorted(enumerate(codes), key=lambda e: (e[1].offset, rank[e[1].kind], e[0])):
+    for _, code in enumerate(ordered(codes)):
         native = natives.get(code.id)
         if native is None:
             continue
