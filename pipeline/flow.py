@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .documents import SourceDocument, protect_codes, read_document
+from .documents import SourceDocument, codes_from_match, protect_codes, read_document
 from .engines.base import Engine
 from .errors import Interrupted, UserError
 from .fsutil import atomic_write_text, check_doc_id, staged_dir
@@ -39,7 +39,7 @@ from .translate import (
     flag_term_violations,
     in_context,
 )
-from .units import Flag, RunResult, Segment, TMMatch, Unit
+from .units import CodedText, Flag, RunResult, Segment, TMMatch, Unit
 
 if TYPE_CHECKING:
     from .memory import TranslationMemory
@@ -179,7 +179,8 @@ def apply_memory(prepared: Prepared, memory: TranslationMemory, options: RunOpti
 
     :func:`pipeline.memory.choose_leverage` decides: a fill (human-written, or MT a person
     approved) is used as it is, unreviewed MT of the engine that would run now is reused
-    as MT, and the best other match becomes the engine's example.
+    as MT, and the best other match becomes the engine's example. Cached MT for a
+    segment with inline codes is reused only when the memory also holds where they go.
     """
     from .memory import choose_leverage
 
@@ -195,8 +196,11 @@ def apply_memory(prepared: Prepared, memory: TranslationMemory, options: RunOpti
             kind = leverage.fill.kind
             counts[kind if kind in ("exact", "context") else "fuzzy"] += 1
             continue
-        if leverage.cached_mt is not None:
-            _reuse_mt(unit, leverage.cached_mt)
+        cached = leverage.cached_mt
+        placed = (codes_from_match(unit.segment.codes, cached.source_xml, cached.target,
+                                   cached.target_xml) if cached is not None else None)
+        if cached is not None and (placed is not None or not unit.segment.codes):
+            _reuse_mt(unit, cached, placed)
             counts["mt_reused"] += 1
             continue
         if leverage.example is not None:  # shown to the engine, origin kept visible
@@ -224,12 +228,15 @@ def _fill_from_tm(unit: Unit, match: TMMatch) -> None:
     unit.tm_match = match
     unit.state, unit.changed_by = match.state, match.changed_by
     unit.origin = {"context": "tm-context", "exact": "tm-exact"}.get(match.kind, "tm-fuzzy")
+    unit.target_codes = codes_from_match(unit.segment.codes, match.source_xml, match.target,
+                                         match.target_xml)
     for difference in match.differences:
         unit.flags.append(Flag("tm-difference", "warning", difference))
 
 
-def _reuse_mt(unit: Unit, cached: TMMatch) -> None:
+def _reuse_mt(unit: Unit, cached: TMMatch, placed: CodedText | None) -> None:
     unit.target, unit.origin, unit.state = cached.target, "mt", cached.state
+    unit.target_codes = placed
     unit.engine, unit.model, unit.model_sha256 = cached.engine, cached.model, cached.model_sha256
     unit.flags.extend(Flag("engine", "warning", note) for note in cached.notes)
     unit.retries = cached.retries

@@ -135,14 +135,17 @@ _UPSERT = (
     "doc_id = excluded.doc_id, tuid = excluded.tuid, flags = excluded.flags, "
     "scores = excluded.scores, props = excluded.props, engine = excluded.engine, "
     "model = excluded.model, model_sha256 = excluded.model_sha256, "
-    "origin = CASE WHEN units.state = 'draft' THEN excluded.origin ELSE units.origin END, "
+    "source_xml = COALESCE(excluded.source_xml, units.source_xml), "
+    "target_xml = CASE WHEN excluded.source_xml IS NULL THEN units.target_xml "
+    "ELSE excluded.target_xml END, "
+        "origin = CASE WHEN units.state = 'draft' THEN excluded.origin ELSE units.origin END, "
     "state = CASE WHEN units.state = 'draft' THEN excluded.state ELSE units.state END "
     "WHERE units.state = 'draft' OR excluded.origin != 'mt'"
 )
 _INSERT_NEW = f"INSERT INTO units ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) ON CONFLICT DO NOTHING"
 _SELECT = (
     "SELECT id, source, target, key, prev_key, origin, engine, model_sha256, changed_at, model, "
-    "flags, props, state, changed_by"
+    "flags, props, state, changed_by, source_xml, target_xml"
 )
 
 
@@ -746,7 +749,8 @@ class TranslationMemory:
                        engine=row[6], model_sha256=row[7], differences=differences,
                        unit_id=row[0], model=row[9] or "", notes=_engine_notes(row[10]),
                        retries=_retries(row[11]), state=row[12], changed_by=row[13],
-                       leverage=leverage_label(row[5], row[12], row[13]))
+                       leverage=leverage_label(row[5], row[12], row[13]),
+                       source_xml=row[14] or "", target_xml=row[15] or "")
 
     def _fuzzy_rows(self, key: str, exclude: set[int]) -> list[tuple]:
         ids = self._candidate_ids(key)

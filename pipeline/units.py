@@ -142,6 +142,8 @@ class TMMatch:
     state: str = ""  # review state of the stored unit: draft, translated, reviewed, approved, ...
     changed_by: str = ""  # who last changed the stored unit (the approver of approved MT)
     leverage: str = ""  # how the memory's leverage policy shows it, e.g. "MT, approved by Ann"
+    source_xml: str = ""  # the stored units' TMX inline markup (inline codes), if any
+    target_xml: str = ""
 
 
 @dataclass(frozen=True)

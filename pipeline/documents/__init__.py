@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import UserError
 from ..textio import open_user_file
 from .base import FORMATS, HEAD_BYTES, DocumentFormat, Paragraph, SourceDocument
+from .codes import codes_from_match
 from .protect import protect_codes
 from .sniff import KINDS, sniff
 
@@ -70,6 +71,7 @@ def read_document(path: str | Path, layout: str = "auto") -> SourceDocument:
 
 __all__ = [
     "DocumentFormat",
+    "codes_from_match",
     "Paragraph",
     "SourceDocument",
     "format_for",

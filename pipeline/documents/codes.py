@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from difflib import SequenceMatcher
 
+from lxml import etree
+
 from ..engines.placeholders import STEMS, placeholder_pattern
 from ..units import CodedText, InlineCode
 
@@ -234,3 +236,52 @@ def join_paragraph(parts: Sequence[CodedText], separator: str = " ") -> CodedTex
         text += part.text
         lost += part.lost
     return CodedText(text, tuple(codes), tuple(lost))
+_TMX_KINDS = {"bpt": "open", "ept": "close", "ph": "standalone"}
+_SEG_PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
+
+
+def _tmx_codes(inner_xml: str) -> list[tuple[str, str, int]] | None:
+    """``(kind, TMX id, offset)`` of each inline element of a stored ``seg``, in order."""
+    try:
+        seg = etree.fromstring(f"<seg>{inner_xml}</seg>", _SEG_PARSER)
+    except etree.XMLSyntaxError:
+        return None
+    found: list[tuple[str, str, int]] = []
+    length = len(seg.text or "")
+    for child in seg:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag == "it":
+            kind = "open" if child.get("pos") == "begin" else "close"
+        else:
+            kind = _TMX_KINDS.get(tag, "")
+        if kind:
+            found.append((kind, child.get("i") or child.get("x") or "", length))
+        else:
+            length += len("".join(child.itertext()))
+        length += len(child.tail or "")
+    return found
+
+
+def codes_from_match(codes: Sequence[InlineCode], source_xml: str, target: str,
+                     target_xml: str) -> CodedText | None:
+    """A memory match's code positions carried over to ``codes`` (None when the stored
+    source has other codes, or the stored target lost some).
+
+    Codes correspond by order, kind and offset in the source, whatever their format.
+    """
+    if not codes or "<" not in source_xml or "<" not in target_xml:
+        return None
+    stored, placed = _tmx_codes(source_xml), _tmx_codes(target_xml)
+    mine = ordered(codes)
+    if stored is None or placed is None or len(stored) != len(mine):
+        return None
+    by_key: dict[tuple[str, str], InlineCode] = {}
+    for (kind, ident, offset), code in zip(stored, mine, strict=True):
+        if kind != code.kind or offset != code.offset:
+            return None
+        by_key[(kind, ident)] = code
+    moved = [replace(by_key[(kind, ident)], offset=min(offset, len(target)))
+             for kind, ident, offset in placed if (kind, ident) in by_key]
+    if len({(c.id, c.kind) for c in moved}) != len({(c.id, c.kind) for c in codes}):
+        return None
+    return CodedText(target, tuple(moved))
