@@ -18,8 +18,8 @@ from .codes import codes_from_match
 from .protect import protect_codes
 from .sniff import KINDS, sniff
 
-#: Format modules, in the order content detection tries them (plain text last).
-_MODULES = ("docx", "html", "markdown", "text")
+#: Format modules, in the order content detection tries them (Markdown only by name).
+_MODULES = ("docx", "html", "text", "markdown")
 
 
 def formats() -> list[type[DocumentFormat]]:

@@ -47,8 +47,8 @@ def split_codes(
 ) -> list[tuple[InlineCode, ...]]:
     """The codes of each span (segment) of a paragraph, offsets made relative to the span.
 
-    A code between two spans goes to the earlier one (at its end), one before the first
-    span to the first; none is dropped.
+    A code between two spans goes to the earlier one (at its end) unless it opens a pair,
+    one before the first span to the first; none is dropped.
     """
     if not spans:
         return []
@@ -56,10 +56,8 @@ def split_codes(
     for code in codes:
         index = 0
         for i, (start, _end) in enumerate(spans):
-            if code.offset > start or (code.offset == start and code.kind != "close"):
+            if code.offset > start or (code.offset == start and code.kind == "open"):
                 index = i
-            elif code.offset == start and code.kind == "close" and i == 0:
-                index = 0
         start, end = spans[index]
         offset = min(max(code.offset, start), end) - start
         out[index].append(replace(code, offset=offset))
