@@ -229,7 +229,10 @@ def join_paragraph(parts: Sequence[CodedText], separator: str = " ") -> CodedTex
     lost: list[int] = []
     for part in parts:
         if text and part.text:
+            end = len(text)
             text += separator
+            codes = [replace(c, offset=len(text)) if c.offset == end and c.kind == "standalone"
+                     else c for c in codes]  # "end.<br> Next" → "end. <br>Next"
         codes += [replace(c, offset=len(text) + c.offset) for c in part.codes]
         text += part.text
         lost += part.lost
