@@ -138,7 +138,7 @@ _UPSERT = (
     "source_xml = COALESCE(excluded.source_xml, units.source_xml), "
     "target_xml = CASE WHEN excluded.source_xml IS NULL THEN units.target_xml "
     "ELSE excluded.target_xml END, "
-        "origin = CASE WHEN units.state = 'draft' THEN excluded.origin ELSE units.origin END, "
+    "origin = CASE WHEN units.state = 'draft' THEN excluded.origin ELSE units.origin END, "
     "state = CASE WHEN units.state = 'draft' THEN excluded.state ELSE units.state END "
     "WHERE units.state = 'draft' OR excluded.origin != 'mt'"
 )

@@ -43,6 +43,19 @@ def use_engine(monkeypatch: pytest.MonkeyPatch, engine) -> None:
         engine.name, engine.model))
 
 
+def run_cli(tmp_path: Path, source: Path, *extra: str) -> Path:
+    """``tmpipe run SOURCE`` into ``tmp_path/out`` (memory in ``tmp_path``); the out folder."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(source), "--tm", str(tmp_path / "tm.sqlite"),
+                                       "--out", str(out), "--no-glossary", "-q", *extra])
+    assert result.exit_code == 0, result.output
+    return out
+
+
 def tiny_png(path: Path) -> Path:
     """A 4×4 red PNG."""
     def chunk(kind: bytes, data: bytes) -> bytes:

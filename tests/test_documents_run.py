@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from conftest import SEED
 from documents_fixtures import (
     BOLD,
@@ -20,6 +19,7 @@ from documents_fixtures import (
     SCRIPT,
     english,
     make_docx,
+    run_cli,
     scripted_engine,
     use_engine,
 )
@@ -28,20 +28,11 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from pipeline import flow
-from pipeline.cli import main
 
 docx = pytest.importorskip("docx")
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-
-
-def run_cli(tmp_path: Path, source: Path, *extra: str) -> Path:
-    out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["run", str(source), "--tm", str(tmp_path / "tm.sqlite"),
-                                       "--out", str(out), "--no-glossary", "-q", *extra])
-    assert result.exit_code == 0, result.output
-    return out
 
 
 def _structure(element, skip=()) -> list[str]:
