@@ -12,6 +12,7 @@ import importlib
 from pathlib import Path
 
 from ..errors import UserError
+from ..segment import SegmentOptions
 from ..textio import open_user_file
 from .base import FORMATS, HEAD_BYTES, DocumentFormat, Paragraph, SourceDocument
 from .codes import codes_from_match
@@ -45,22 +46,23 @@ def format_for(path: Path) -> type[DocumentFormat] | None:
     return best[1] if best else None
 
 
-def read_document(path: str | Path, layout: str = "auto") -> SourceDocument:
+def read_document(path: str | Path, layout: str = "auto",
+                  options: SegmentOptions | None = None) -> SourceDocument:
     """Read any supported document into paragraphs and segments (see :class:`SourceDocument`).
 
     ``layout`` applies to plain text (newspaper layout repair); structured formats take
-    their paragraphs from their structure.
+    their paragraphs from their structure; ``options`` tune the sentence splitter.
     """
     path = Path(path)
     with open_user_file(path, "source document") as fh:
         head = fh.read(HEAD_BYTES)
     named = format_for(path)
     if named is not None and named.detect(path, head):
-        return named().read(path, layout)
+        return named().read(path, layout, options)
     content = next((f for f in formats() if f.detect(path, head)), None)
     kind = sniff(head)
-    if named is None and content is not None and kind in ("text", "html"):
-        return content().read(path, layout)
+    if named is None and content is not None and kind in ("text", "html", "binary"):
+        return content().read(path, layout, options)
     hint = f" (rename it to {content.extensions[0]}?)" if content is not None else ""
     if named is not None:
         raise UserError(f"named as {named.label} but the content is {KINDS[kind]}{hint}; "

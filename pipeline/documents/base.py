@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..segment import SegmentedDocument, segment_document
+from ..segment import SegmentedDocument, SegmentOptions, segment_document
 from ..units import InlineCode, Unit
 from .codes import join_paragraph, placed_codes, split_codes
 
@@ -86,7 +86,8 @@ class DocumentFormat(ABC):
         """Whether the file's first bytes look like this format."""
 
     @abstractmethod
-    def read(self, path: Path, layout: str = "auto") -> SourceDocument:
+    def read(self, path: Path, layout: str = "auto",
+             options: SegmentOptions | None = None) -> SourceDocument:
         """Read ``path`` (UserError naming the file when it is damaged or unsafe)."""
 
     @abstractmethod
@@ -103,8 +104,8 @@ def register(cls: type[DocumentFormat]) -> type[DocumentFormat]:
     return cls
 
 
-def segment_paragraphs(paragraphs: Sequence[Paragraph]) -> tuple[str, SegmentedDocument,
-                                                                   list[Paragraph]]:
+def segment_paragraphs(paragraphs: Sequence[Paragraph], options: SegmentOptions | None = None
+                       ) -> tuple[str, SegmentedDocument, list[Paragraph]]:
     """Segment structured paragraphs: one line each, sentences by the sentence splitter.
 
     Paragraphs without text are left out (they are written back untouched). Each segment
@@ -114,7 +115,7 @@ def segment_paragraphs(paragraphs: Sequence[Paragraph]) -> tuple[str, SegmentedD
     for paragraph in kept:
         paragraph.text = paragraph.text.replace("\n", " ").replace("\r", " ")
     text = "".join(p.text + "\n" for p in kept)
-    document = segment_document(text, layout="lines")
+    document = segment_document(text, layout="lines", options=options)
     starts, pos = [], 0
     for paragraph in kept:
         starts.append(pos)

@@ -29,6 +29,7 @@ from lxml import etree
 
 from ..errors import UserError
 from ..fsutil import atomic_open
+from ..segment import SegmentOptions
 from ..units import InlineCode, Unit
 from .base import (
     DocumentFormat,
@@ -332,7 +333,8 @@ class DocxFormat(DocumentFormat):
     def detect(cls, path: Path, head: bytes) -> bool:
         return head.startswith(b"PK\x03\x04")
 
-    def read(self, path: Path, layout: str = "auto") -> SourceDocument:
+    def read(self, path: Path, layout: str = "auto",
+             options: SegmentOptions | None = None) -> SourceDocument:
         import docx
 
         check_package(path)
@@ -343,7 +345,7 @@ class DocxFormat(DocumentFormat):
         style_names = {s.style_id: s.name or "" for s in document.styles}
         paragraphs = [_Reader(_kind(p, style_names)).paragraph(p)
                       for p in _body_paragraphs(document.element.body)]
-        text, segmented, kept = segment_paragraphs(paragraphs)
+        text, segmented, kept = segment_paragraphs(paragraphs, options)
         return SourceDocument(path, self, text, segmented, kept, document)
 
     def write(self, document: SourceDocument, units: Sequence[Unit], out_path: Path) -> None:

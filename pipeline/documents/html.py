@@ -25,6 +25,7 @@ from lxml import etree
 
 from ..errors import UserError
 from ..fsutil import atomic_write_text
+from ..segment import SegmentOptions
 from ..textio import decode_bytes, open_user_file
 from ..units import InlineCode, Unit
 from .base import (
@@ -289,7 +290,8 @@ class HtmlFormat(DocumentFormat):
             path.suffix.lower() in cls.extensions and b"\x00" not in head
             and b"<" in head and not head.startswith((b"PK", b"%PDF")))
 
-    def read(self, path: Path, layout: str = "auto") -> SourceDocument:
+    def read(self, path: Path, layout: str = "auto",
+             options: SegmentOptions | None = None) -> SourceDocument:
         with open_user_file(path, "source document") as fh:
             data = fh.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
@@ -306,7 +308,7 @@ class HtmlFormat(DocumentFormat):
         groups: list[_Group] = []
         _groups(root, groups)
         paragraphs = [_paragraph(g) for g in groups]
-        plain, segmented, kept = segment_paragraphs(paragraphs)
+        plain, segmented, kept = segment_paragraphs(paragraphs, options)
         return SourceDocument(path, self, plain, segmented, kept, root)
 
     def write(self, document: SourceDocument, units: Sequence[Unit], out_path: Path) -> None:

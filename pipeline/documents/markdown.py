@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..fsutil import atomic_write_text
+from ..segment import SegmentOptions
 from ..textio import read_text
 from ..units import InlineCode, Unit
 from .base import (
@@ -162,7 +163,8 @@ class MarkdownFormat(DocumentFormat):
     def detect(cls, path: Path, head: bytes) -> bool:
         return sniff(head) in ("text", "html")
 
-    def read(self, path: Path, layout: str = "auto") -> SourceDocument:
+    def read(self, path: Path, layout: str = "auto",
+             options: SegmentOptions | None = None) -> SourceDocument:
         source = read_text(path, what="source document")
         tokens = _parser().parse(source)
         paragraphs = []
@@ -177,7 +179,7 @@ class MarkdownFormat(DocumentFormat):
         for paragraph in paragraphs:
             if paragraph.handle[0] == "cell":
                 cells.setdefault(paragraph.handle[1], []).append(paragraph)
-        plain, segmented, kept = segment_paragraphs(paragraphs)
+        plain, segmented, kept = segment_paragraphs(paragraphs, options)
         return SourceDocument(path, self, plain, segmented, kept, (source, cells))
 
     def write(self, document: SourceDocument, units: Sequence[Unit], out_path: Path) -> None:

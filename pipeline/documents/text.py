@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from ..segment import segment_document
+from ..segment import SegmentOptions, segment_document
 from ..textio import read_text
 from ..units import Unit
 from .base import DocumentFormat, SourceDocument, register
@@ -24,11 +24,12 @@ class TextFormat(DocumentFormat):
     def detect(cls, path: Path, head: bytes) -> bool:
         from .sniff import sniff
 
-        return sniff(head) == "text"
+        return sniff(head) in ("text", "binary")  # the reader names the line of a NUL byte
 
-    def read(self, path: Path, layout: str = "auto") -> SourceDocument:
+    def read(self, path: Path, layout: str = "auto",
+             options: SegmentOptions | None = None) -> SourceDocument:
         text = read_text(path, what="source document")
-        return SourceDocument(path, self, text, segment_document(text, layout=layout))
+        return SourceDocument(path, self, text, segment_document(text, layout, options))
 
     def write(self, document: SourceDocument, units: Sequence[Unit], out_path: Path) -> None:
         """Nothing: the English edition of a text is the run's ``.en.txt``."""
