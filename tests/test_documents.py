@@ -309,3 +309,23 @@ def test_readers_are_bounded(tmp_path) -> None:
         fh.write(b"x" * (html_format.MAX_BYTES + 1))
     with pytest.raises(UserError, match="larger than"):
         read_document(big)
+
+
+def test_html_in_a_declared_chinese_encoding_is_written_as_utf8(tmp_path, monkeypatch) -> None:
+    from documents_fixtures import english, run_cli, scripted_engine, use_engine
+
+    use_engine(monkeypatch, scripted_engine())
+    page = tmp_path / "gbk.html"
+    page.write_bytes('<html lang="zh"><head><meta charset="gb2312"></head>'
+                     '<body><p>今年是<b>第十年</b>。</p></body></html>'.encode("gb18030"))
+    written = (run_cli(tmp_path, page) / "gbk.en.html").read_text(encoding="utf-8")
+    assert '<meta charset="utf-8">' in written and 'lang="en"' in written
+    assert f"<b>{english('第十年')}</b>" in written
+
+
+def test_segment_command_reads_documents(tmp_path) -> None:
+    result = CliRunner().invoke(main, ["segment", str(make_docx(tmp_path / "a.docx")),
+                                       "--format", "text"])
+    assert result.exit_code == 0, result.output
+    assert "headline  世界互联网大会乌镇峰会开幕" in result.output
+    assert "今年是乌镇峰会第十年。" in result.output
