@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SEED
+from conftest import SEED, SHARED
 from documents_fixtures import (
     BOLD,
     HEADER,
@@ -79,6 +79,10 @@ def test_docx_comes_back_as_english_docx_with_structure_and_codes(tmp_path, monk
     tmx = (out / "article.tmx").read_text(encoding="utf-8")
     assert tmx.count("<bpt ") == tmx.count("<ept ") >= 6  # bold, italic, link: source+target
     assert '<ph x="' in tmx and "inline-codes" not in tmx
+    dtd_path = SHARED / "interop" / "tmx14.dtd"
+    if dtd_path.is_file():  # the inline elements are valid TMX 1.4b
+        dtd = etree.DTD(str(dtd_path))
+        assert dtd.validate(etree.parse(str(out / "article.tmx"))), dtd.error_log
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["qa"]["by_check"].get("inline-codes", 0) == 0
 
