@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..fsutil import atomic_write_text
+from ..han import HAN_RANGES
 from ..segment import SegmentOptions
 from ..textio import read_text
 from ..units import InlineCode, Unit
@@ -35,7 +36,7 @@ from .codes import ordered
 from .sniff import sniff
 
 _PAIRED = {"strong": "bold", "em": "italic", "s": "x-strike", "link": "link"}
-_CJK_END = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]$")
+_CJK_END = re.compile(rf"[{HAN_RANGES}\u3000-\u303f\uff00-\uffef]$")  # Han, CJK punctuation
 _ESCAPE = re.compile(r"([\\`*_\[\]<])")
 _LINE_START = re.compile(r"^(#{1,6}(?=\s)|[>+-](?=\s)|\d{1,9}(?=[.)]\s))")
 
