@@ -300,15 +300,13 @@ def test_markdown_render_escapes_text_that_would_become_markup() -> None:
     assert render("1. * not a list [x]", (), {}) == "1\\. \\* not a list \\[x\\]"
 
 
-def test_readers_are_bounded(tmp_path) -> None:
-    from pipeline.documents import html as html_format
-
-    big = tmp_path / "big.html"
-    with big.open("wb") as fh:
-        fh.write(b"<html><body><p>")
-        fh.write(b"x" * (html_format.MAX_BYTES + 1))
-    with pytest.raises(UserError, match="larger than"):
-        read_document(big)
+def test_readers_are_bounded(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("TMPIPE_MAX_INPUT_MB", "1")
+    for name in ("big.html", "big.md"):
+        big = tmp_path / name
+        big.write_bytes(b"<html><body><p>" + b"x" * (1 << 20))
+        with pytest.raises(UserError, match="larger than 1 MB"):
+            read_document(big)
 
 
 def test_html_in_a_declared_chinese_encoding_is_written_as_utf8(tmp_path, monkeypatch) -> None:

@@ -30,6 +30,7 @@ from lxml import etree
 from ..errors import UserError
 from ..fsutil import atomic_open
 from ..segment import SegmentOptions
+from ..textio import input_limit
 from ..units import InlineCode, Unit
 from .base import (
     DocumentFormat,
@@ -74,6 +75,10 @@ def _xml(elem: etree._Element | None) -> str:
 
 def check_package(path: Path) -> None:
     """Refuse a damaged DOCX, a zip bomb or a ZIP that is not a Word document, unparsed."""
+    limit = input_limit()
+    if path.stat().st_size > limit:
+        raise UserError(f"source document is larger than {limit / 1024 / 1024:g} MB; split it, "
+                        "or raise the cap with TMPIPE_MAX_INPUT_MB", path)
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()

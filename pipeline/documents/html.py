@@ -26,7 +26,7 @@ from lxml import etree
 from ..errors import UserError
 from ..fsutil import atomic_write_text
 from ..segment import SegmentOptions
-from ..textio import decode_bytes, open_user_file
+from ..textio import decode_bytes, read_user_bytes
 from ..units import InlineCode, Unit
 from .base import (
     DocumentFormat,
@@ -38,9 +38,6 @@ from .base import (
 )
 from .codes import ordered
 from .sniff import looks_like_html
-
-#: Largest HTML file read.
-MAX_BYTES = 64 * 1024 * 1024
 
 INLINE = frozenset({
     "a", "abbr", "b", "bdi", "bdo", "big", "cite", "data", "del", "dfn", "em", "font", "i",
@@ -292,10 +289,7 @@ class HtmlFormat(DocumentFormat):
 
     def read(self, path: Path, layout: str = "auto",
              options: SegmentOptions | None = None) -> SourceDocument:
-        with open_user_file(path, "source document") as fh:
-            data = fh.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise UserError(f"HTML page larger than {MAX_BYTES:,} bytes", path)
+        data = read_user_bytes(path, "source document")
         text = _XML_DECL.sub("", _decode(data, path))
         if not text.strip():
             raise UserError("source document is empty", path)
