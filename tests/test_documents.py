@@ -19,7 +19,7 @@ from pipeline.documents.codes import (
     split_codes,
     with_placeholders,
 )
-from pipeline.documents.protect import protect_codes
+from pipeline.documents.protect import from_tags, protect_codes, with_tags
 from pipeline.errors import UserError
 from pipeline.tmx import inline_seg_xml
 from pipeline.units import InlineCode, MTRequest
@@ -61,6 +61,67 @@ def test_a_pair_turned_round_by_the_engine_is_put_in_order() -> None:
     coded = from_placeholders("ZX1 bold ZX0 text", codes, "ZX")
     offsets = {c.kind: c.offset for c in coded.codes}
     assert offsets["open"] <= offsets["close"]
+
+
+def test_tags_round_trip_through_an_engine_that_keeps_them() -> None:
+    codes = _codes((1, "open", 2), (1, "close", 4), (2, "standalone", 6), (3, "open", 7))
+    tagged = with_tags("今年第十年。详见", codes)
+    assert tagged == "今年<g1>第十</g1>年。<x2/>详<bx3/>见"
+    coded = from_tags("This year is the <g1>tenth</g1> year.<x2/> <bx3/>See", codes)
+    assert coded.text == "This year is the tenth year. See"
+    placed = {(c.id, c.kind): c.offset for c in coded.codes}
+    assert coded.text[placed[1, "open"] : placed[1, "close"]] == "tenth"
+    assert coded.text[placed[2, "standalone"]:].strip() == "See"
+    assert coded.text[placed[3, "open"]:] == "See"
+    assert coded.lost == ()
+
+
+def test_tags_the_engine_bent_are_read_and_unknown_ones_removed() -> None:
+    codes = _codes((1, "open", 0), (1, "close", 2), (2, "standalone", 3))
+    coded = from_tags("< G1 >Only</ g1> text, <x9/>unknown.", codes)
+    assert coded.text == "Only text, unknown."
+    assert coded.lost == (2,)
+    offsets = {(c.id, c.kind): c.offset for c in coded.codes}
+    assert (offsets[1, "open"], offsets[1, "close"]) == (0, len("Only"))
+    assert offsets[2, "standalone"] == len(coded.text)
+
+
+def test_engine_wrapper_writes_codes_in_the_engines_style() -> None:
+    seen: list[str] = []
+
+    class TagEngine(ScriptedEngine):
+        code_style = "tags"
+
+    def answer(request: MTRequest) -> str:
+        seen.append(request.source)
+        return request.source.replace("今年", "This year ").replace("第十年", "the tenth")
+
+    codes = _codes((1, "open", 2), (1, "close", 5))
+    (coded,) = protect_codes(TagEngine(answer)).translate_batch(
+        [MTRequest(source="今年第十年", codes=codes)], [[]])
+    assert seen == ["今年<g1>第十年</g1>"]
+    assert coded.text == "This year the tenth" and coded.codes is not None
+    placed = {c.kind: c.offset for c in coded.codes.codes}
+    assert coded.text[placed["open"] : placed["close"]] == "the tenth"
+
+
+def test_the_llm_engine_gets_tags_and_its_answer_is_read_back() -> None:
+    from pipeline.engines.llamacpp import Completion
+    from pipeline.engines.llm import LlmEngine
+
+    prompts: list[str] = []
+
+    def complete(messages: list[dict[str, str]], settings: dict) -> Completion:
+        prompts.append(messages[-1]["content"])
+        return Completion("This is the <g1>tenth</g1> year.")
+
+    engine = protect_codes(LlmEngine(complete=complete, show_progress=False))
+    codes = _codes((1, "open", 2), (1, "close", 4))
+    (coded,) = engine.translate_batch([MTRequest(source="今年第十年。", codes=codes)], [[]])
+    assert "今年<g1>第十</g1>年。" in prompts[0]
+    assert coded.text == "This is the tenth year." and coded.codes is not None
+    assert coded.codes.lost == ()
+    assert [c.offset for c in coded.codes.codes] == [12, 17]
 
 
 def test_codes_follow_edits_made_after_mt() -> None:
