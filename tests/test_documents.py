@@ -105,6 +105,22 @@ def test_engine_wrapper_writes_codes_in_the_engines_style() -> None:
     assert coded.text[placed["open"] : placed["close"]] == "the tenth"
 
 
+def test_the_next_segment_gets_its_previous_as_it_was_sent() -> None:
+    sent: list[tuple[str, str | None]] = []
+
+    def answer(request: MTRequest) -> str:
+        sent.append((request.source, request.previous))
+        return "Text."
+
+    codes = _codes((1, "open", 0), (1, "close", 2))
+    engine = protect_codes(ScriptedEngine(answer))
+    engine.translate_batch([MTRequest("今年第十年。", codes=codes)], [[]])
+    engine.translate_batch([MTRequest("详见。", previous="今年第十年。"),
+                            MTRequest("另见。", previous="详见。")], [[], []])
+    assert sent == [("ZX0今年ZX1第十年。", None), ("详见。", "ZX0今年ZX1第十年。"),
+                    ("另见。", "详见。")]
+
+
 def test_the_llm_engine_gets_tags_and_its_answer_is_read_back() -> None:
     from pipeline.engines.llamacpp import Completion
     from pipeline.engines.llm import LlmEngine

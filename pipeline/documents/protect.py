@@ -91,7 +91,8 @@ class InlineCodeEngine(Engine):
     """Wraps an engine: requests with inline codes go through in the engine's code style.
 
     Requests without codes pass through unchanged; name, model, settings and usage are
-    the inner engine's.
+    the inner engine's. A request whose ``previous`` segment was sent with codes gets it as
+    sent, so an engine that keeps the paragraph's conversation recognises it.
     """
 
     def __init__(self, inner: Engine):
@@ -101,6 +102,7 @@ class InlineCodeEngine(Engine):
         self.model_sha256 = inner.model_sha256
         self.settings = inner.settings
         self.code_style = inner.code_style  # type: ignore[misc]
+        self._last_sent: tuple[str, str] = ("", "")  # the last source, and as it was sent
         if inner.code_style not in STYLES:
             raise ValueError(f"engine {inner.name}: unknown code style {inner.code_style!r}")
 
@@ -117,8 +119,12 @@ class InlineCodeEngine(Engine):
         for request in segments:
             encoded = encode(request) if request.codes else None
             decoders.append(encoded[1] if encoded else None)
-            requests.append(replace(request, source=encoded[0], codes=()) if encoded
-                            else replace(request, codes=()))
+            sent = encoded[0] if encoded else request.source
+            previous = request.previous
+            if previous is not None and previous == self._last_sent[0]:
+                previous = self._last_sent[1]
+            requests.append(replace(request, source=sent, previous=previous, codes=()))
+            self._last_sent = (request.source, sent)
         for i, output in self.inner._translate(requests, terms):
             decode = decoders[i]
             if decode is not None:
