@@ -19,8 +19,8 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
-from ..engines.base import Engine, EngineOutput
-from ..units import CodedText, InlineCode, MTRequest, Term
+from ..engines.base import Engine, EngineOutput, Progress
+from ..units import CodedText, InlineCode, MTRequest, Term, Translation
 from .codes import choose_stem, from_placeholders, ordered, remove_markers, with_placeholders
 
 Decode = Callable[[str], CodedText]
@@ -91,8 +91,9 @@ class InlineCodeEngine(Engine):
     """Wraps an engine: requests with inline codes go through in the engine's code style.
 
     Requests without codes pass through unchanged; name, model, settings and usage are
-    the inner engine's. A request whose ``previous`` segment was sent with codes gets it as
-    sent, so an engine that keeps the paragraph's conversation recognises it.
+    the inner engine's, and each batch goes through the inner engine's own
+    :meth:`~Engine.translate_batch`. A request whose ``previous`` segment was sent with
+    codes gets it as sent, so an engine that keeps the paragraph's conversation knows it.
     """
 
     def __init__(self, inner: Engine):
@@ -110,9 +111,32 @@ class InlineCodeEngine(Engine):
     def available(cls) -> str | None:
         return None
 
+    def translate_batch(
+        self,
+        segments: Sequence[MTRequest],
+        terms: Sequence[Sequence[Term]],
+        progress: Progress | None = None,
+    ) -> list[Translation]:
+        """The inner engine's :meth:`~Engine.translate_batch` (its checks, progress and
+        provenance) on the requests with their codes written in; the codes read back."""
+        requests, decoders = self._encode(segments)
+        translations = self.inner.translate_batch(requests, terms, progress=progress)
+        for translation, decode in zip(translations, decoders, strict=True):
+            if decode is not None:
+                translation.codes = decode(translation.text)
+                translation.text = translation.codes.text
+        return translations
+
     def _translate(
         self, segments: Sequence[MTRequest], terms: Sequence[Sequence[Term]]
     ) -> Iterator[tuple[int, EngineOutput]]:
+        for i, t in enumerate(self.translate_batch(segments, terms)):
+            yield i, EngineOutput(text=t.text, raw=t.raw, notes=t.notes, retries=t.retries,
+                                  seconds=t.seconds, codes=t.codes)
+
+    def _encode(self, segments: Sequence[MTRequest]) -> tuple[list[MTRequest],
+                                                               list[Decode | None]]:
+        """The requests as sent (codes written in the engine's style) and their readers."""
         encode = STYLES[self.code_style]
         decoders: list[Decode | None] = []
         requests: list[MTRequest] = []
@@ -125,12 +149,7 @@ class InlineCodeEngine(Engine):
                 previous = self._last_sent[1]
             requests.append(replace(request, source=sent, previous=previous, codes=()))
             self._last_sent = (request.source, sent)
-        for i, output in self.inner._translate(requests, terms):
-            decode = decoders[i]
-            if decode is not None:
-                coded = decode(output.text)
-                output = replace(output, text=coded.text, codes=coded)
-            yield i, output
+        return requests, decoders
 
     def settings_record(self) -> dict:
         return self.inner.settings_record()
