@@ -404,3 +404,23 @@ def test_segment_command_reads_documents(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert "headline  世界互联网大会乌镇峰会开幕" in result.output
     assert "今年是乌镇峰会第十年。" in result.output
+
+
+def test_a_folder_of_documents_is_found_and_analysed(tmp_path) -> None:
+    from pipeline.batch.inputs import collect_inputs
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    make_docx(docs / "word.docx")
+    (docs / "page.html").write_text(HTML_PAGE, encoding="utf-8")
+    (docs / "notes.md").write_text(MARKDOWN, encoding="utf-8")
+    (docs / "word.en.docx").write_bytes((docs / "word.docx").read_bytes())  # an English edition
+    found = collect_inputs([docs])
+    assert sorted(d.path.name for d in found.documents) == ["notes.md", "page.html", "word.docx"]
+    out = tmp_path / "analysis.json"
+    result = CliRunner().invoke(main, ["analyze", str(docs), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    import json
+
+    documents = json.loads(out.read_text(encoding="utf-8"))["documents"]
+    assert len(documents) == 3 and all(d["segments"] > 0 for d in documents), documents
