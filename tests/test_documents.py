@@ -21,7 +21,7 @@ from pipeline.documents.codes import (
 )
 from pipeline.documents.protect import from_tags, protect_codes, with_tags
 from pipeline.errors import UserError
-from pipeline.tmx import inline_seg_xml
+from pipeline.exchange.tmx import inline_seg_xml
 from pipeline.units import InlineCode, MTRequest
 
 pytest.importorskip("docx")

@@ -618,7 +618,7 @@ def inline_seg_xml(text: str, codes: Sequence[InlineCode]) -> str:
     ``ph``, half a pair (the other half is in another segment) ``it``; each holds the
     native markup as text.
     """
-    from .documents.codes import ordered
+    from ..documents.codes import ordered
 
     opens = {c.id for c in codes if c.kind == "open"}
     closes = {c.id for c in codes if c.kind == "close"}
@@ -646,7 +646,7 @@ def unit_inline_xml(unit: Unit) -> tuple[str, str]:
     """Source and target ``seg`` XML of a unit with inline codes (``""`` without codes)."""
     if not unit.segment.codes:
         return "", ""
-    from .documents.codes import placed_codes
+    from ..documents.codes import placed_codes
 
     source = inline_seg_xml(unit.source, unit.segment.codes)
     if not unit.target:
