@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint browser omegat quality bench fuzz clean
+.PHONY: run test lint browser omegat office quality bench fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,10 +29,17 @@ omegat:
 	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq omegat >/dev/null) \
 	  || echo "make: omegat not installed; the OmegaT test will be skipped" )
 
+# LibreOffice Writer (Debian package) for the document tests that open the English DOCX;
+# they are skipped with a reason without it.
+office:
+	@command -v soffice >/dev/null 2>&1 || ( [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui >/dev/null) \
+	  || echo "make: libreoffice not installed; LibreOffice tests will be skipped" )
+
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench
 
-test: $(STAMP) browser omegat lint
+test: $(STAMP) browser omegat office lint
 	$(BIN)/pytest
 
 # Not part of `make test`: benchmarks, long fuzzing, translation quality (slow, need the model).

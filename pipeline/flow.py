@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
+from .documents import SourceDocument, codes_from_match, protect_codes, read_document
 from .engines.base import Engine
 from .errors import Interrupted, UserError
 from .fsutil import atomic_write_text, check_doc_id, staged_dir
@@ -38,7 +39,7 @@ from .translate import (
     flag_term_violations,
     in_context,
 )
-from .units import Flag, RunResult, Segment, TMMatch, Unit
+from .units import CodedText, Flag, RunResult, Segment, TMMatch, Unit
 
 if TYPE_CHECKING:
     from .memory import TranslationMemory
@@ -111,6 +112,7 @@ class Prepared:
     records: list[Pending]  # every translatable unit, in reading order
     pending: list[Pending] = field(default_factory=list)  # the units that still need MT
     memory_counts: dict[str, int] = field(default_factory=dict)  # exact, context, fuzzy, ...
+    source: SourceDocument | None = None  # the file as its format read it (for the writer)
 
     @property
     def units(self) -> list[Unit]:
@@ -155,19 +157,20 @@ def run(options: RunOptions, hooks: Hooks | None = None) -> RunResult:
 
 
 def prepare_document(options: RunOptions) -> Prepared:
-    """Read and segment the source; one unit per translatable segment, glossary matched."""
+    """Read and segment the source (any supported document format); one unit per
+    translatable segment, glossary matched."""
     from .glossary import load_glossary
-    from .segment import segment_document
 
     glossary = load_glossary(options.glossary) if options.glossary else None
-    text = read_text(options.source, what="source document")
-    document = segment_document(text, layout=options.layout)
+    source = read_document(options.source, layout=options.layout)
+    text, document = source.text, source.segmented
     units = [Unit(segment=s) for s in document.segments if s.translatable]
     if not units:
         raise UserError("no translatable text found", options.source)
     for unit in units:
         unit.terms = list(glossary.match(unit.source)) if glossary else []
-    return Prepared(options.resolved_doc_id(), text, document, in_context(units))
+    return Prepared(options.resolved_doc_id(), text, document, in_context(units),
+                    source=source)
 
 
 def apply_memory(prepared: Prepared, memory: TranslationMemory, options: RunOptions,
@@ -177,7 +180,8 @@ def apply_memory(prepared: Prepared, memory: TranslationMemory, options: RunOpti
 
     :func:`pipeline.memory.choose_leverage` decides: a fill (human-written, or MT a person
     approved) is used as it is, unreviewed MT of the engine that would run now is reused
-    as MT, and the best other match becomes the engine's example.
+    as MT, and the best other match becomes the engine's example. Cached MT for a
+    segment with inline codes is reused only when the memory also holds where they go.
     """
     from .memory import choose_leverage
 
@@ -193,8 +197,11 @@ def apply_memory(prepared: Prepared, memory: TranslationMemory, options: RunOpti
             kind = leverage.fill.kind
             counts[kind if kind in ("exact", "context") else "fuzzy"] += 1
             continue
-        if leverage.cached_mt is not None:
-            _reuse_mt(unit, leverage.cached_mt)
+        cached = leverage.cached_mt
+        placed = (codes_from_match(unit.segment.codes, cached.source_xml, cached.target,
+                                   cached.target_xml) if cached is not None else None)
+        if cached is not None and (placed is not None or not unit.segment.codes):
+            _reuse_mt(unit, cached, placed)
             counts["mt_reused"] += 1
             continue
         if leverage.example is not None:  # shown to the engine, origin kept visible
@@ -222,12 +229,15 @@ def _fill_from_tm(unit: Unit, match: TMMatch) -> None:
     unit.tm_match = match
     unit.state, unit.changed_by = match.state, match.changed_by
     unit.origin = {"context": "tm-context", "exact": "tm-exact"}.get(match.kind, "tm-fuzzy")
+    unit.target_codes = codes_from_match(unit.segment.codes, match.source_xml, match.target,
+                                         match.target_xml)
     for difference in match.differences:
         unit.flags.append(Flag("tm-difference", "warning", difference))
 
 
-def _reuse_mt(unit: Unit, cached: TMMatch) -> None:
+def _reuse_mt(unit: Unit, cached: TMMatch, placed: CodedText | None) -> None:
     unit.target, unit.origin, unit.state = cached.target, "mt", cached.state
+    unit.target_codes = placed
     unit.engine, unit.model, unit.model_sha256 = cached.engine, cached.model, cached.model_sha256
     unit.flags.extend(Flag("engine", "warning", note) for note in cached.notes)
     unit.retries = cached.retries
@@ -243,7 +253,7 @@ def translate(prepared: Prepared, memory: TranslationMemory, options: RunOptions
         if hooks.done:
             hooks.done()
         return Translated(_engine_info(None, prepared.units), StepCounts())
-    engine = _make_engine(options, hooks)
+    engine = protect_codes(_make_engine(options, hooks))
     progress = hooks.progress("Translating", len(prepared.pending)) if hooks.progress else None
     step = TranslationStep(engine, options.step_options(), memory, prepared.doc_id, progress)
     started = time.perf_counter()
@@ -333,7 +343,7 @@ def finish(prepared: Prepared, translated: Translated, qa_summary: dict, options
         options=_options_record(options),
     )
     write_outputs(result, options.out_dir or Path("output") / prepared.doc_id, options.layout,
-                  prepared.text)
+                  prepared.text, prepared.source)
     return result
 
 
@@ -406,9 +416,11 @@ def segments_jsonl(segments: Sequence[Segment], text: str) -> str:
 
 
 def write_outputs(
-    result: RunResult, out_dir: Path, layout: str, source_text: str
+    result: RunResult, out_dir: Path, layout: str, source_text: str,
+    document: SourceDocument | None = None,
 ) -> dict[str, Path]:
-    """Write the five run outputs; they replace the previous ones together or not at all."""
+    """Write the run outputs (and the English ``document`` in its own format when it has
+    one); they replace the previous ones together or not at all."""
     from .exchange.tmx import write_units_tmx
     from .report import write_report_html, write_report_json
 
@@ -419,6 +431,8 @@ def write_outputs(
         "report_json": "report.json",
         "report_html": "report.html",
     }
+    if document is not None and document.output_name:
+        names["document"] = f"{result.doc_id}{document.output_name}"
     header = {"x-doc": result.doc_id, "x-source": Path(result.source_path).name}
     if result.scores:
         for metric in ("bleu", "chrf", "ter"):
@@ -433,6 +447,8 @@ def write_outputs(
         atomic_write_text(stage / names["segments"], segments_jsonl(result.segments, source_text))
         write_report_json(stage / names["report_json"], result)
         write_report_html(stage / names["report_html"], result)
+        if document is not None and "document" in names:
+            document.write(result.units, stage / names["document"])
     paths = {key: out_dir / name for key, name in names.items()}
     result.options["outputs"] = {k: str(v) for k, v in paths.items()}
     return paths

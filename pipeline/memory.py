@@ -36,7 +36,7 @@ from pathlib import Path
 from rapidfuzz.distance import Levenshtein
 
 from .errors import UserError
-from .exchange.tmx import TU, iter_tus, tmx_date, unit_props
+from .exchange.tmx import TU, iter_tus, tmx_date, unit_inline_xml, unit_props
 from .normalize import normalize_key, strip_punctuation
 from .units import TMMatch, Unit, leverage_label
 
@@ -135,6 +135,9 @@ _UPSERT = (
     "doc_id = excluded.doc_id, tuid = excluded.tuid, flags = excluded.flags, "
     "scores = excluded.scores, props = excluded.props, engine = excluded.engine, "
     "model = excluded.model, model_sha256 = excluded.model_sha256, "
+    "source_xml = COALESCE(excluded.source_xml, units.source_xml), "
+    "target_xml = CASE WHEN excluded.source_xml IS NULL THEN units.target_xml "
+    "ELSE excluded.target_xml END, "
     "origin = CASE WHEN units.state = 'draft' THEN excluded.origin ELSE units.origin END, "
     "state = CASE WHEN units.state = 'draft' THEN excluded.state ELSE units.state END "
     "WHERE units.state = 'draft' OR excluded.origin != 'mt'"
@@ -142,7 +145,7 @@ _UPSERT = (
 _INSERT_NEW = f"INSERT INTO units ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) ON CONFLICT DO NOTHING"
 _SELECT = (
     "SELECT id, source, target, key, prev_key, origin, engine, model_sha256, changed_at, model, "
-    "flags, props, state, changed_by"
+    "flags, props, state, changed_by, source_xml, target_xml"
 )
 
 
@@ -578,7 +581,8 @@ class TranslationMemory:
             normalize_key(prev) if prev else "", origin, unit.engine, unit.model,
             unit.model_sha256, doc_id, unit.tuid(doc_id), now, unit.engine or "tmpipe", now,
             unit.engine or "tmpipe", json.dumps(flags, ensure_ascii=False),
-            json.dumps(unit.scores), json.dumps(props, ensure_ascii=False), None, None,
+            json.dumps(unit.scores), json.dumps(props, ensure_ascii=False),
+            *(xml or None for xml in unit_inline_xml(unit)),
             "draft" if mt else "translated", unit.target if mt else "", 1, None,
         )
 
@@ -745,7 +749,8 @@ class TranslationMemory:
                        engine=row[6], model_sha256=row[7], differences=differences,
                        unit_id=row[0], model=row[9] or "", notes=_engine_notes(row[10]),
                        retries=_retries(row[11]), state=row[12], changed_by=row[13],
-                       leverage=leverage_label(row[5], row[12], row[13]))
+                       leverage=leverage_label(row[5], row[12], row[13]),
+                       source_xml=row[14] or "", target_xml=row[15] or "")
 
     def _fuzzy_rows(self, key: str, exclude: set[int]) -> list[tuple]:
         ids = self._candidate_ids(key)

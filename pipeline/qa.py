@@ -391,6 +391,24 @@ def check_consistency(units: Sequence[Unit]) -> dict[int, list[Flag]]:
     return flags
 
 
+def check_inline_codes(unit: Unit) -> list[Flag]:
+    """Inline codes (bold, links, line breaks) the engine lost, or a translation from the
+    memory that carries none: they were put at the segment's edges."""
+    codes = unit.segment.codes
+    if not codes or not unit.target.strip():
+        return []
+    placed = unit.target_codes
+    if placed is None:
+        return [Flag("inline-codes", "warning", f"{len(codes)} inline codes put at the "
+                     "segment's edges (translation without code positions); check their place")]
+    if placed.lost:
+        types = {c.id: c.type for c in codes}
+        lost = ", ".join(f"{types.get(i, '?')} {i}" for i in placed.lost)
+        return [Flag("inline-codes", "warning",
+                     f"engine lost inline codes ({lost}); put at the segment's edges")]
+    return []
+
+
 # --------------------------------------------------------------------------- running
 
 UNIT_CHECKS: dict[str, Callable[[Unit], list[Flag]]] = {
@@ -400,6 +418,7 @@ UNIT_CHECKS: dict[str, Callable[[Unit], list[Flag]]] = {
     "numbers": check_numbers,
     "punctuation": check_punctuation,
     "repetition": check_repetition,
+    "inline-codes": check_inline_codes,
 }
 #: Checks that compare a unit with the rest of the run.
 DOCUMENT_CHECKS = ("length-ratio", "omission", "consistency", INJECTION_CHECK)

@@ -119,7 +119,7 @@ class TranslationStep:
             examples = ((unit.tm_match.source, unit.tm_match.target),)
         shown = context and self.options.context
         return MTRequest(source=unit.source, previous=record.previous_source if shown else None,
-                         examples=examples, hint=hint)
+                         examples=examples, hint=hint, codes=unit.segment.codes)
 
     def _ask(self, records: Sequence[Pending], requests: list[MTRequest],
              progress: Progress | None = None) -> list[Translation]:
@@ -180,7 +180,8 @@ class TranslationStep:
 
 
 def take_translation(unit: Unit, translation: Translation) -> None:
-    """Make ``translation`` the unit's; engine notes about a replaced one are dropped.
+    """Make ``translation`` the unit's (with where its inline codes went); engine notes
+    about a replaced one are dropped.
 
     A number copied with the wrong magnitude (367,000 → 36,700) is repaired here, so every
     translation taken (first, retries) is checked with it fixed; only the unambiguous case
@@ -194,6 +195,7 @@ def take_translation(unit: Unit, translation: Translation) -> None:
     unit.engine = translation.engine
     unit.model = translation.model
     unit.model_sha256 = translation.model_sha256
+    unit.target_codes = translation.codes
     unit.retries += translation.retries
     unit.confidence = dict(translation.confidence)
     for note in [*translation.notes, *repaired]:

@@ -28,6 +28,37 @@ UNTRANSLATED_KINDS = frozenset({"furniture", "marker", "ellipsis"})
 ORIGINS = ("mt", "tm-exact", "tm-context", "tm-fuzzy", "aligned")
 
 
+#: Kinds of :class:`InlineCode`: a pair (``open``/``close``, same ``id``) or one ``standalone``.
+CODE_KINDS = ("open", "close", "standalone")
+
+
+@dataclass(frozen=True)
+class InlineCode:
+    """Formatting or an object inside a paragraph, kept through MT as a placeholder.
+
+    ``offset`` is the code's position in the plain text it belongs to; ``open`` and
+    ``close`` codes with the same ``id`` enclose formatted text (bold, a link), a
+    ``standalone`` code marks a point (line break, image, footnote mark). ``type`` is the
+    TMX ``type`` (``bold``, ``italic``, ``link``, ``lb``, ...); ``native`` the source
+    format's markup, shown inside the TMX code element.
+    """
+
+    id: int
+    kind: str
+    offset: int
+    type: str = "x-format"
+    native: str = ""
+
+
+@dataclass(frozen=True)
+class CodedText:
+    """A plain text with inline codes at offsets into it (an engine's answer, placed)."""
+
+    text: str
+    codes: tuple[InlineCode, ...] = ()
+    lost: tuple[int, ...] = ()  # ids of codes the engine lost, put back at the edges
+
+
 @dataclass
 class Segment:
     """One sentence (or sentence-like piece) of the source document.
@@ -48,6 +79,7 @@ class Segment:
     kind: str = "body"
     flags: list[str] = field(default_factory=list)
     source_paragraphs: list[int] = field(default_factory=list)
+    codes: tuple[InlineCode, ...] = ()  # inline codes, offsets into ``text``
 
     @property
     def start(self) -> int:
@@ -110,6 +142,8 @@ class TMMatch:
     state: str = ""  # review state of the stored unit: draft, translated, reviewed, approved, ...
     changed_by: str = ""  # who last changed the stored unit (the approver of approved MT)
     leverage: str = ""  # how the memory's leverage policy shows it, e.g. "MT, approved by Ann"
+    source_xml: str = ""  # the stored units' TMX inline markup (inline codes), if any
+    target_xml: str = ""
 
 
 @dataclass(frozen=True)
@@ -120,6 +154,7 @@ class MTRequest:
     previous: str | None = None  # previous source segment, for context
     examples: tuple[tuple[str, str], ...] = ()  # TM (source, target) pairs shown as examples
     hint: str | None = None  # a targeted instruction for a retry (e.g. "render X as Y")
+    codes: tuple[InlineCode, ...] = ()  # inline codes of ``source`` to keep through MT
 
 
 @dataclass
@@ -135,6 +170,7 @@ class Translation:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     confidence: dict[str, float] = field(default_factory=dict)  # token log-probability stats
+    codes: CodedText | None = None  # where the request's inline codes went in ``text``
 
 
 @dataclass
@@ -173,6 +209,7 @@ class Unit:
     postedit: dict[str, float] = field(default_factory=dict)  # effort: ter, chrf, chars
     confidence: dict[str, float] = field(default_factory=dict)  # Translation.confidence
     risk: float | None = None  # estimated chance the target is poor (pipeline.risk)
+    target_codes: CodedText | None = None  # inline codes as the engine placed them
 
     @property
     def source(self) -> str:

@@ -3,18 +3,20 @@
 A subclass provides an ``engine`` fixture returning a fresh, loaded engine; the tests here
 then check what the flow relies on: one translation per request, in request order, stamped
 with the engine's provenance, progress for every segment, a bug (not a wrong answer) for a
-mismatched batch, and settings that can go into ``report.json``.
+mismatched batch, settings that can go into ``report.json``, and inline codes that come back
+placed (kept or at the edges) through :func:`pipeline.documents.protect_codes`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import pytest
 
 from pipeline.engines.base import ENGINES, Engine
-from pipeline.units import MTRequest, Term, Translation
+from pipeline.units import InlineCode, MTRequest, Term, Translation
 
 WIC = Term("世界互联网大会", "World Internet Conference")
 REQUESTS = [
@@ -84,3 +86,19 @@ class EngineContract:
         with engine:
             pass
         engine.close()
+
+    def test_inline_codes_come_back_placed(self, engine: Engine) -> None:
+        from pipeline.documents.protect import STYLES, protect_codes
+
+        assert type(engine).code_style in STYLES
+        codes = (InlineCode(1, "open", 3, "bold"), InlineCode(1, "close", 5, "bold"),
+                 InlineCode(2, "standalone", 9, "lb"))
+        done: list[int] = []
+        (out,) = protect_codes(engine).translate_batch(
+            [MTRequest("今年是峰会第十年。", codes=codes)], [[]], progress=done.append)
+        assert done == [1] and out.engine == engine.name
+        assert out.codes is not None and out.codes.text == out.text
+        assert sorted((c.id, c.kind) for c in out.codes.codes) == [
+            (1, "close"), (1, "open"), (2, "standalone")]
+        assert all(0 <= c.offset <= len(out.text) for c in out.codes.codes)
+        assert not re.search(r"ZX\d|</?\s*(?:g|x|bx|ex)\d", out.text, re.IGNORECASE)

@@ -10,7 +10,7 @@ import pytest
 from pipeline.engines import modelstore
 from pipeline.engines.cleaning import cjk_words
 from pipeline.engines.llm import LlmEngine
-from pipeline.units import MTRequest, Term, Translation
+from pipeline.units import InlineCode, MTRequest, Term, Translation
 
 pytestmark = pytest.mark.model
 
@@ -64,3 +64,17 @@ def test_provenance_of_the_embedded_model(engine: LlmEngine,
 
 def test_numbers_survive(translations: list[Translation]) -> None:
     assert "2015" in translations[2].text
+
+
+def test_inline_codes_through_the_model(engine: LlmEngine) -> None:
+    """A bold name in a sentence: a clean English sentence, every code placed (edges allowed)."""
+    from pipeline.documents.protect import protect_codes
+
+    source = "今年是世界互联网大会乌镇峰会第十年。"
+    codes = (InlineCode(1, "open", 3, "bold"), InlineCode(1, "close", 10, "bold"))
+    (out,) = protect_codes(engine).translate_batch([MTRequest(source, codes=codes)], [[WIC]])
+    assert out.codes is not None and out.codes.text == out.text
+    assert not re.search(r"[<>]|ZX\d", out.text), out.text
+    assert not cjk_words(out.text), out.text
+    assert WIC.target.lower() in out.text.lower(), out.text
+    assert sorted((c.id, c.kind) for c in out.codes.codes) == [(1, "close"), (1, "open")]

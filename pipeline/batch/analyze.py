@@ -25,7 +25,6 @@ from ..errors import UserError
 from ..han import HAN
 from ..memory import choose_leverage
 from ..normalize import normalize_key
-from ..textio import read_text
 from .inputs import BatchDocument
 
 #: Match bands, best first: (name, label, lowest score, highest score).
@@ -227,10 +226,10 @@ def analyze_documents(
 
 def _document_segments(path: Path, layout: str) -> list[tuple[str, str | None]]:
     """``(source, previous source in the paragraph)`` for each translatable segment."""
-    from ..segment import segment_document
+    from ..documents import read_document
 
-    text = read_text(path, what="source document")
-    segments = [s for s in segment_document(text, layout=layout).segments if s.translatable]
+    document = read_document(path, layout=layout)
+    segments = [s for s in document.segments if s.translatable]
     if not segments:
         raise UserError("no translatable text found", path)
     out: list[tuple[str, str | None]] = []

@@ -1,8 +1,9 @@
 """The documents of a batch: INPUT arguments (files, folders, globs) → source files.
 
-A folder is searched recursively for source files by extension; English files beside
-them (``*.en.txt``, ``reference.*``) and hidden files are not sources. Each document gets a
-document id as ``tmpipe run`` would give it, made unique within the batch.
+A folder is searched recursively for source files by the extensions of the supported
+document formats; English files beside them (``*.en.txt``, ``*.en.docx`` …,
+``reference.*``) and hidden files are not sources. Each document gets a document id as
+``tmpipe run`` would give it, made unique within the batch.
 """
 
 from __future__ import annotations
@@ -14,8 +15,14 @@ from pathlib import Path
 
 from ..errors import UserError
 
-#: File name endings taken as source documents when a folder is searched.
-SOURCE_SUFFIXES: tuple[str, ...] = (".txt",)
+
+def source_suffixes() -> tuple[str, ...]:
+    """File name endings taken as source documents when a folder is searched: those of
+    every supported document format."""
+    from ..documents import formats
+
+    return tuple(ext for fmt in formats() for ext in fmt.extensions)
+
 _GLOB_CHARS = frozenset("*?[")
 
 
@@ -38,7 +45,7 @@ class BatchInputs:
 def is_source_name(path: Path) -> bool:
     """Whether a file found in a folder is a source document (not an English reference)."""
     name = path.name.lower()
-    if name.startswith(".") or not name.endswith(SOURCE_SUFFIXES):
+    if name.startswith(".") or not name.endswith(source_suffixes()):
         return False
     return not (name.startswith("reference.") or ".en." in name or name.endswith(".en.txt"))
 
@@ -75,7 +82,7 @@ def _expand(argument: str, problems: list[str]) -> Iterable[Path]:
     if path.is_dir():
         found = sorted(p for p in path.rglob("*") if p.is_file() and is_source_name(p))
         if not found:
-            problems.append(f"{argument}: no source files ({', '.join(SOURCE_SUFFIXES)}) "
+            problems.append(f"{argument}: no source files ({', '.join(source_suffixes())}) "
                             "in this folder")
         return found
     if path.is_file():

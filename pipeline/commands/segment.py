@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
+from ..documents import read_document
 from ..fsutil import atomic_open
-from ..segment import LAYOUTS, SegmentOptions, segment_document
+from ..segment import LAYOUTS, SegmentOptions
 from ..segment.output import write_segments
-from ..textio import read_text
 
 
 @click.command("segment")
@@ -54,10 +54,11 @@ from ..textio import read_text
 def segment_command(
     source: Path, output: Path | None, layout: str, fmt: str, semicolon: str, max_chars: int
 ) -> None:
-    """Segment SOURCE (Chinese text) into sentences with their character offsets."""
-    text = read_text(source, what="source document")
+    """Segment SOURCE (Chinese text, DOCX, HTML or Markdown) into sentences with their
+    character offsets (in the text, or in the document's paragraphs one per line)."""
     options = SegmentOptions(semicolon=semicolon, max_chars=max_chars)
-    document = segment_document(text, layout=layout, options=options)
+    source_doc = read_document(source, layout=layout, options=options)
+    text, document = source_doc.text, source_doc.segmented
     if output is None:
         write_segments(sys.stdout, document, text, fmt)
         return

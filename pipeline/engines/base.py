@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ..units import MTRequest, Term, Translation
+from ..units import CodedText, MTRequest, Term, Translation
 
 Progress = Callable[[int], None]
 """Called with the number of segments just finished."""
@@ -33,6 +33,7 @@ class EngineOutput:
     retries: int = 0
     seconds: float = 0.0
     confidence: dict[str, float] = field(default_factory=dict)  # see Translation.confidence
+    codes: CodedText | None = None  # where the request's inline codes went in ``text``
 
 
 class Engine(ABC):
@@ -49,6 +50,11 @@ class Engine(ABC):
     model_sha256: str = ""
     #: how the engine translates (an instance of ``settings_type``), for the run report
     settings: Any = None
+    #: how a request's inline codes are written into its source for this engine (see
+    #: :mod:`pipeline.documents.protect`): ``placeholders`` (bare tokens ``ZX0``, which
+    #: NMT engines copy) or ``tags`` (``<g1>…</g1>``, ``<x2/>``, which keep a chat
+    #: model's sentence intact)
+    code_style: ClassVar[str] = "placeholders"
 
     @classmethod
     @abstractmethod
@@ -90,7 +96,8 @@ class Engine(ABC):
         return Translation(text=output.text, engine=self.name, model=self.model,
                            model_sha256=self.model_sha256, raw=output.raw,
                            retries=output.retries, notes=list(output.notes),
-                           seconds=output.seconds, confidence=dict(output.confidence))
+                           seconds=output.seconds, confidence=dict(output.confidence),
+                           codes=output.codes)
 
     def settings_record(self) -> dict[str, Any]:
         """The engine's settings as plain data (``{}`` for an engine without settings)."""

@@ -172,6 +172,7 @@ class LlmEngine(Engine):
 
     name: ClassVar[str] = "llm"
     settings_type: ClassVar[type] = LlmSettings
+    code_style: ClassVar[str] = "tags"  # placeholder tokens garble a chat model's sentence
 
     def __init__(
         self,

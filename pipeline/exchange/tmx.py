@@ -29,7 +29,7 @@ from .. import __version__
 from ..errors import UserError
 from ..fsutil import atomic_open
 from ..textio import open_user_file
-from ..units import Flag, Segment, Term, TermMatch, TMMatch, Unit
+from ..units import Flag, InlineCode, Segment, Term, TermMatch, TMMatch, Unit
 from .xmlsafe import (
     PARSE_OPTIONS,
     check_root_first,
@@ -612,13 +612,59 @@ def unit_props(unit: Unit, doc_id: str) -> dict[str, str]:
     return props
 
 
+def inline_seg_xml(text: str, codes: Sequence[InlineCode]) -> str:
+    """The inner XML of a ``seg`` holding ``text`` with ``codes`` as TMX inline elements.
+
+    A pair in the segment is ``bpt``/``ept`` (``i`` = the code id), a standalone code
+    ``ph``, half a pair (the other half is in another segment) ``it``; each holds the
+    native markup as text.
+    """
+    from ..documents.codes import ordered
+
+    opens = {c.id for c in codes if c.kind == "open"}
+    closes = {c.id for c in codes if c.kind == "close"}
+    out: list[str] = []
+    pos = 0
+    for code in ordered(codes):
+        offset = min(max(code.offset, pos), len(text))
+        out.append(escape(text[pos:offset]))
+        pos = offset
+        kind, native = escape(code.type, {'"': "&quot;"}), escape(code.native)
+        if code.kind == "standalone":
+            out.append(f'<ph x="{code.id}" type="{kind}">{native}</ph>')
+        elif code.kind == "open" and code.id in closes:
+            out.append(f'<bpt i="{code.id}" type="{kind}">{native}</bpt>')
+        elif code.kind == "close" and code.id in opens:
+            out.append(f'<ept i="{code.id}">{native}</ept>')
+        else:
+            pos_attr = "begin" if code.kind == "open" else "end"
+            out.append(f'<it pos="{pos_attr}" x="{code.id}" type="{kind}">{native}</it>')
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def unit_inline_xml(unit: Unit) -> tuple[str, str]:
+    """Source and target ``seg`` XML of a unit with inline codes (``""`` without codes)."""
+    if not unit.segment.codes:
+        return "", ""
+    from ..documents.codes import placed_codes
+
+    source = inline_seg_xml(unit.source, unit.segment.codes)
+    if not unit.target:
+        return source, ""
+    placed = placed_codes(unit.segment.codes, unit.target, unit.target_codes)
+    return source, inline_seg_xml(unit.target, placed.codes)
+
+
 def unit_to_tu(unit: Unit, doc_id: str, srclang: str = DEFAULT_SRCLANG,
                tgtlang: str = DEFAULT_TGTLANG) -> TU:
-    """The TU written for a pipeline unit (tuid ``<doc_id>:<segment number>``)."""
+    """The TU written for a pipeline unit (tuid ``<doc_id>:<segment number>``), inline
+    codes as TMX inline elements."""
+    source_xml, target_xml = unit_inline_xml(unit)
     return TU(
         tuid=unit.tuid(doc_id), source=unit.source, target=unit.target, srclang=srclang,
         tgtlang=tgtlang, props=unit_props(unit, doc_id),
-        creationid=unit.engine or "tmpipe",
+        creationid=unit.engine or "tmpipe", source_xml=source_xml, target_xml=target_xml,
     )
 
 

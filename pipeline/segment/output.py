@@ -37,6 +37,9 @@ def segment_record(segment: Segment, lines: LineIndex | None = None) -> dict:
         "spans": [list(span) for span in segment.spans],
         "source_paragraphs": segment.source_paragraphs,
     }
+    if segment.codes:
+        record["codes"] = [{"id": c.id, "kind": c.kind, "offset": c.offset, "type": c.type}
+                           for c in segment.codes]
     if lines is not None:
         record["lines"] = [lines.line(start) for start, _ in segment.spans]
     return record
