@@ -6,6 +6,14 @@ so the comparison is within one process. Prints a table and writes
 
     .venv/bin/python bench/bench_engine.py [--limit 50] [--variants no-reuse,prefix,...]
 
+With ``--build LABEL=WHEEL`` (twice or more) each llama.cpp build runs the same variants on
+the same segments in its own process (the wheel unpacked ahead of the installed xllamacpp),
+and a table compares their speed and how many translations come out identical:
+
+    .venv/bin/python bench/bench_engine.py --variants prefix+context --limit 20 \
+        --build prebuilt=.venv/native/prebuilt/xllamacpp-*.whl \
+        --build native=.venv/native/<cpu>/xllamacpp-*.whl
+
 Timings on shared CPUs are noisy; the token counts (prompt tokens evaluated vs reused from
 the KV cache) are exact and explain the time differences.
 """
@@ -14,9 +22,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import subprocess
 import sys
+import tempfile
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +153,98 @@ def token_floor(backend: XllamaBackend, requests: list[MTRequest],
             "s_per_segment": round((source_tokens / pp + gen / tg) / n, 3)}
 
 
+def unpack_build(wheel: Path, into: Path) -> Path:
+    """A folder to put ahead on ``PYTHONPATH``: the wheel unpacked, or a folder holding
+    ``xllamacpp/`` as it is."""
+    if wheel.is_dir():
+        if not (wheel / "xllamacpp").is_dir():
+            raise SystemExit(f"{wheel}: no xllamacpp/ folder in it")
+        return wheel
+    if not zipfile.is_zipfile(wheel):
+        raise SystemExit(f"{wheel}: not a wheel file")
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(into)
+    return into
+
+
+def run_build(label: str, site: Path, forwarded: list[str], out: Path) -> dict[str, Any]:
+    """This script in a child process whose ``xllamacpp`` comes from ``site``."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(site), str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+    print(f"== build {label}: {site}", flush=True)
+    subprocess.run([sys.executable, str(Path(__file__).resolve()), *forwarded,
+                    "--out", str(out)], env=env, check=True)
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def compare_builds(runs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per variant and build: speed, and agreement with the first build's translations."""
+    from sacrebleu.metrics import CHRF
+
+    chrf = CHRF(word_order=2)
+    labels = list(runs)
+    base = {v["variant"]: v for v in runs[labels[0]]["variants"]}
+    rows = []
+    for label in labels:
+        for v in runs[label]["variants"]:
+            ref = [o["text"] for o in base[v["variant"]]["outputs"]]
+            hyp = [o["text"] for o in v["outputs"]]
+            rows.append({
+                "build": label, "variant": v["variant"], "s_per_segment": v["s_per_segment"],
+                "prompt_tok_per_s": v["prompt_tok_per_s"], "gen_tok_per_s": v["gen_tok_per_s"],
+                "identical": sum(a == b for a, b in zip(ref, hyp, strict=True)),
+                "segments": len(hyp),
+                "chrf_vs_first": round(chrf.corpus_score(hyp, [ref]).score, 2),
+                "retries": v["retries"], "cjk_left": v["cjk_left"]})
+    return rows
+
+
+def main_builds(args: argparse.Namespace, forwarded: list[str]) -> None:
+    """Run every ``--build`` on the same segments and compare them."""
+    builds: dict[str, Path] = {}
+    for item in args.build:
+        label, sep, path = item.partition("=")
+        if not sep or not label or not path:
+            raise SystemExit(f"--build {item!r}: expected LABEL=WHEEL")
+        if label in builds:
+            raise SystemExit(f"--build: label {label!r} given twice")
+        builds[label] = Path(path)
+    runs: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-builds-") as tmp:
+        for label, wheel in builds.items():
+            site = unpack_build(wheel, Path(tmp) / label)
+            runs[label] = run_build(label, site, forwarded, Path(tmp) / f"{label}.json")
+    rows = compare_builds(runs)
+    first = next(iter(runs))
+    print(f"\nbuilds on the same {rows[0]['segments']} segments; identical / chrF++ "
+          f"against {first} (shared CPUs: timings are noisy)")
+    print(f"{'build':<12}{'variant':<24}{'s/seg':>7}{'pp t/s':>8}{'gen t/s':>8}"
+          f"{'same':>6}{'chrF++':>8}{'retry':>6}{'cjk':>4}")
+    for r in rows:
+        print(f"{r['build']:<12}{r['variant']:<24}{r['s_per_segment']:>7.2f}"
+              f"{r['prompt_tok_per_s'] or 0:>8.1f}{r['gen_tok_per_s'] or 0:>8.1f}"
+              f"{r['identical']:>3}/{r['segments']:<2}{r['chrf_vs_first']:>8.2f}"
+              f"{r['retries']:>6}{r['cjk_left']:>4}")
+    for label, run in runs.items():
+        print(f"{label}: {run['xllamacpp']['system_info'].strip()}")
+    payload = {"builds": {k: {"wheel": str(builds[k]), **runs[k]} for k in runs},
+               "comparison": rows}
+    out = args.out.with_name(args.out.stem + "-builds.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp_out = out.with_suffix(".json.tmp")
+    tmp_out.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp_out.replace(out)
+    print(f"wrote {out}")
+
+
+def build_info() -> dict[str, str]:
+    """Which xllamacpp this process loaded, and the CPU features its llama.cpp uses."""
+    import xllamacpp
+
+    return {"file": str(Path(xllamacpp.__file__).parent),
+            "system_info": xllamacpp.get_system_info()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=50, help="seed sentences (default 50)")
@@ -150,11 +254,23 @@ def main() -> None:
     parser.add_argument("--ctx-size", type=int, default=2048)
     parser.add_argument("--model", type=Path, help="GGUF file (default: the embedded model)")
     parser.add_argument("--out", type=Path, default=REPO / "output" / "bench" / "engine.json")
+    parser.add_argument("--build", action="append", default=[], metavar="LABEL=WHEEL",
+                        help="compare llama.cpp builds: a wheel (or a folder with xllamacpp/) "
+                             "per build, each run in its own process; give it twice or more")
     args = parser.parse_args()
     names = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = [v for v in names if v not in VARIANTS]
     if unknown:
         parser.error(f"unknown variant(s): {', '.join(unknown)}")
+    if args.build:
+        if len(args.build) < 2:
+            parser.error("--build: give two builds or more to compare")
+        forwarded = ["--limit", str(args.limit), "--variants", ",".join(names),
+                     "--threads", str(args.threads), "--ctx-size", str(args.ctx_size)]
+        if args.model:
+            forwarded += ["--model", str(args.model)]
+        main_builds(args, forwarded)
+        return
     model = args.model or modelstore.prepare()
     requests = seed_requests(args.limit)
     terms = match_terms(requests)
@@ -175,6 +291,7 @@ def main() -> None:
 
     head = (f"{'variant':<24}{'s/seg':>7}{'evaluated':>10}{'cached':>8}{'gen tok':>8}"
             f"{'gen t/s':>8}{'retry%':>7}{'cjk':>4}")
+    print(f"xllamacpp {build_info()['file']}")
     print(f"model {model.name}, {len(requests)} seed segments, threads {args.threads}, "
           f"ctx {args.ctx_size}, load {load_s:.1f} s (shared CPUs: timings are noisy)")
     print(head)
@@ -187,7 +304,8 @@ def main() -> None:
               f"{floor['output_tokens_per_segment']} output tokens/segment at "
               f"{floor['prompt_tok_per_s']}/{floor['gen_tok_per_s']} tok/s = "
               f"{floor['s_per_segment']:.2f} s/segment with no prompt, retries or pipeline")
-    payload = {"model": model.name, "threads": args.threads, "ctx_size": args.ctx_size,
+    payload = {"xllamacpp": build_info(), "model": model.name, "threads": args.threads,
+               "ctx_size": args.ctx_size,
                "load_s": round(load_s, 2), "segments": len(requests), "floor": floor,
                "variants": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
