@@ -35,6 +35,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
+from . import counts
 from .errors import UserError
 from .exchange.tmx import TU, iter_tus, tmx_date, unit_inline_xml, unit_props
 from .normalize import normalize_key, strip_punctuation
@@ -323,7 +324,7 @@ def _engine_notes(flags_json: str | None) -> tuple[str, ...]:
 def _retries(props_json: str | None) -> int:
     """The engine retries recorded in a stored unit's TMX props."""
     value = _json(props_json or "", dict).get("x-retries", "0")
-    return int(value) if str(value).isdigit() else 0
+    return counts.count(value) or 0
 
 
 def score_fuzzy(query_key: str, tm_key: str) -> tuple[float, tuple[str, ...]]:
@@ -976,8 +977,7 @@ def _like(text: str) -> str:
 
 
 def _tuid_number(tuid: str) -> int:
-    tail = tuid.rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
+    return counts.tuid_position(tuid) or 0
 
 
 def _prev_key_of(conn: sqlite3.Connection, unit_id: int) -> str:

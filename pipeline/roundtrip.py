@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import counts
 from .errors import UserError
 from .exchange.xliff import AltTrans, XliffFile, XliffUnit, read_xliff, write_xliff
 from .fsutil import atomic_write_text
@@ -284,7 +285,7 @@ def import_xliff(path: str | Path, tm: TranslationMemory, reviewer: str,
             outcome = _decide(record, unit, current)
             exported = record.props.get("x-version", "")
             if isinstance(outcome, _Decision) and outcome.edit and current is not None \
-                    and exported.isdigit() and int(exported) != current.version:
+                    and counts.count(exported) not in (None, current.version):
                 raise UserError(f"unit {record.id}: changed in the memory since the export "
                                 f"(version {exported} → {current.version}); export again and "
                                 "redo this edit; nothing was imported", path, record.line)

@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from .. import __version__
+from .. import __version__, counts
 from ..errors import UserError
 from ..fsutil import atomic_open
 from ..textio import open_user_file
@@ -82,7 +82,7 @@ def tmx_date(epoch: float | None = None) -> str:
     """``YYYYMMDDThhmmssZ`` for ``epoch`` (default: ``SOURCE_DATE_EPOCH`` or now)."""
     if epoch is None:
         env = os.environ.get("SOURCE_DATE_EPOCH", "")
-        epoch = float(env) if env.isdigit() else time.time()
+        epoch = float(env) if counts.count(env) is not None else time.time()
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(epoch))
 
 
@@ -676,8 +676,7 @@ def write_units_tmx(path: str | Path, units: Sequence[Unit], doc_id: str,
 
 
 def _number_from_tuid(tuid: str) -> int | None:
-    tail = tuid.rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else None
+    return counts.tuid_position(tuid)
 
 
 def _float_prop(props: dict[str, str], name: str) -> float | None:
@@ -720,7 +719,7 @@ def tu_to_unit(tu: TU, number: int) -> Unit:
     paragraph = props.get("x-paragraph", "")
     segment = Segment(
         number=number,
-        paragraph=int(paragraph) if paragraph.isdigit() else number,
+        paragraph=counts.count(paragraph) or number,
         text=tu.source,
         spans=[(0, len(tu.source))],
         kind=props.get("x-kind") or "body",
@@ -746,7 +745,7 @@ def tu_to_unit(tu: TU, number: int) -> Unit:
         engine=props.get("x-engine", ""),
         model=props.get("x-model", ""),
         model_sha256=props.get("x-model-sha256", ""),
-        retries=int(retries) if retries.isdigit() else 0,
+        retries=counts.count(retries) or 0,
         terms=_terms_from_prop(props.get("x-terms", ""), tu.source),
         tm_match=tm_match,
         flags=_flags_from_prop(props.get("x-qa", "")),

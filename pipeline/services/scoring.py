@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
+from .. import counts
 from ..align import DEFAULT_MIN_CONFIDENCE, align_reference, reference_lines, split_sentences
 from ..errors import UserError
 from ..exchange.tmx import iter_tus, tu_to_unit
@@ -27,7 +28,7 @@ _UNORDERED = ("its units carry no document position (tuid <doc>:<n>) and are sor
 def _position(tuid: str) -> int | None:
     """The segment number of a ``<doc>:<n>`` tuid (None for any other tuid)."""
     head, _, tail = tuid.rpartition(":")
-    return int(tail) if head and tail.isdigit() else None
+    return counts.count(tail) if head else None
 
 
 def _tmx_units(path: Path) -> tuple[list[Unit], bool]:
