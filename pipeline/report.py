@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +13,7 @@ from markupsafe import Markup, escape
 
 from .fsutil import atomic_write_text
 from .qa import TERM_CHECK, summarize
+from .terminal import rich_safe
 from .units import LayoutNote, RunResult, Term, TermMatch, Unit
 
 ORIGIN_LABELS = {"mt": "MT", "tm-exact": "TM 100 %", "tm-context": "TM 101 %",
@@ -139,7 +141,8 @@ def _risk_summary(units: Sequence[Unit], risk_max: float | None = None) -> dict 
 def write_report_json(path: str | Path, result: RunResult) -> None:
     """Write ``report.json`` atomically."""
     data = build_report_json(result)
-    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    atomic_write_text(path, json.dumps(finite(data), ensure_ascii=False, indent=2,
+                                       allow_nan=False) + "\n")
 
 
 # --------------------------------------------------------------------------- report.html
@@ -171,9 +174,20 @@ def _term_spans(terms: list[dict], side: str) -> list[tuple[int, int, str, str]]
     return spans
 
 
+def finite(data: object) -> object:
+    """``data`` with every NaN or infinite float replaced by None (strict JSON)."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {k: finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [finite(v) for v in data]
+    return data
+
+
 def safe_json(data: object) -> Markup:
-    """JSON for a ``<script type="application/json">``: ``<``, ``>``, ``&`` escaped."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    """Strict JSON for a ``<script type="application/json">``: ``<``, ``>``, ``&`` escaped."""
+    text = json.dumps(finite(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
@@ -232,7 +246,7 @@ def print_text_report(result: RunResult, console=None, limit: int | None = None)
     console = console or Console()
     report = build_report_json(result)
     qa, tm, scores = report["qa"], report["tm"], report["scores"]
-    console.print(f"[bold]{report['doc_id']}[/]  {report['segments']} segments  "
+    console.print(f"[bold]{escape_rich(report['doc_id'])}[/]  {report['segments']} segments  "
                   f"TM exact {tm['exact']} context {tm['context']} fuzzy {tm['fuzzy']} "
                   f"MT {tm['mt']}  glossary violations {report['glossary']['violations']}  "
                   f"QA errors {qa['errors']} warnings {qa['warnings']}", highlight=False)
@@ -248,8 +262,8 @@ def print_text_report(result: RunResult, console=None, limit: int | None = None)
                           f"{escape_rich(f['check'])}[/]: {escape_rich(f['message'])}"
                           for f in unit["flags"])
         risk = "-" if unit["risk"] is None else f"{unit['risk']:.2f}"
-        table.add_row(str(unit["number"]), risk, _badge(unit)[1], escape_rich(unit["source"]),
-                      escape_rich(unit["target"]), flags)
+        table.add_row(str(unit["number"]), risk, escape_rich(_badge(unit)[1]),
+                      escape_rich(unit["source"]), escape_rich(unit["target"]), flags)
     console.print(table)
 
 
@@ -264,7 +278,5 @@ def text_order(units: Sequence[dict]) -> list[dict]:
 
 
 def escape_rich(text: str) -> str:
-    """Escape rich markup in user text."""
-    from rich.markup import escape as rich_escape
-
-    return rich_escape(text)
+    """Escape rich markup and show control characters in user text."""
+    return rich_safe(text)

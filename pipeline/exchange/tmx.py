@@ -14,6 +14,7 @@ forbids are written as ``<ph type="x-ctrl">U+XXXX</ph>`` and restored by the rea
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import time
@@ -681,9 +682,10 @@ def _number_from_tuid(tuid: str) -> int | None:
 
 def _float_prop(props: dict[str, str], name: str) -> float | None:
     try:
-        return float(props[name]) if props.get(name) else None
+        value = float(props[name]) if props.get(name) else None
     except ValueError:
         return None
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _terms_from_prop(value: str, source: str) -> list[TermMatch]:
