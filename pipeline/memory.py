@@ -39,6 +39,7 @@ from . import counts
 from .errors import UserError
 from .exchange.tmx import TU, iter_tus, tmx_date, unit_inline_xml, unit_props
 from .normalize import normalize_key, strip_punctuation
+from .textio import CONTROL_CHARS, MAX_LINE_CHARS
 from .units import TMMatch, Unit, leverage_label
 
 SCHEMA_VERSION = 2
@@ -384,19 +385,29 @@ def _declared_origin(tu: TU) -> str | None:
 
 
 def _open_text_lines(path: Path) -> Iterator[str]:
+    """The lines of a (gzip-compressed) UTF-8 file, streamed: pipes and devices work too.
+
+    A line longer than :data:`MAX_LINE_CHARS` is refused, so no line grows unbounded.
+    """
     try:
         raw = open(path, "rb")  # noqa: SIM115 - closed below
     except FileNotFoundError as exc:
         raise UserError("file not found", path) from exc
+    except IsADirectoryError as exc:
+        raise UserError("is a folder, expected a file", path) from exc
     except OSError as exc:
         raise UserError(f"cannot read: {exc.strerror or exc}", path) from exc
     with raw:
-        stream = gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw
-        raw.seek(0)
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         line_no = 0
         try:
-            for line_no, line in enumerate(text, start=1):  # noqa: B007 - used on error
+            gzipped = raw.peek(2)[:2] == b"\x1f\x8b"
+            stream = gzip.GzipFile(fileobj=raw) if gzipped else raw
+            text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+            while line := text.readline(MAX_LINE_CHARS + 1):
+                line_no += 1
+                if len(line) > MAX_LINE_CHARS:
+                    raise UserError(f"line longer than {MAX_LINE_CHARS:,} characters", path,
+                                    line_no)
                 yield line
         except UnicodeDecodeError as exc:
             raise UserError("not valid UTF-8 text", path, line_no + 1) from exc
@@ -437,6 +448,10 @@ def iter_tsv_pairs(path: str | Path,
         parts = line.split("\t")
         if len(parts) != 2:
             raise UserError(f"expected 2 tab-separated columns, found {len(parts)}", path,
+                            line_no)
+        bad = CONTROL_CHARS.search(line)
+        if bad:
+            raise UserError(f"control character U+{ord(bad.group()):04X} in text", path,
                             line_no)
         source, target = parts[0].strip(), parts[1].strip()
         if first and is_header_line(source, target):

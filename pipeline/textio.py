@@ -24,7 +24,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 #: Longest line :func:`read_text` accepts. A line is a paragraph; a longer one means a
 #: file without line breaks, which would make the segmenter and the memory crawl.
@@ -64,7 +64,7 @@ def decode_bytes(data: bytes, path: str | Path) -> tuple[str, str]:
         line = data[: exc.start].count(b"\n") + 1
         raise UserError(f"not valid {encoding} text", path, line) from exc
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    bad = _CONTROL.search(text)
+    bad = CONTROL_CHARS.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         raise UserError(f"control character U+{ord(bad.group()):04X} in text", path, line)

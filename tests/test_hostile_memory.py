@@ -84,3 +84,119 @@ def test_imported_unicode_retries_do_not_poison_the_memory(tmp_path: Path, value
     no_crash(result)
     assert result.exit_code == 0, result.output
     assert invoke(["tm", "export", "-o", tmp_path / "out.tmx", "--tm", db]).exit_code == 0
+
+
+# ----------------------------------------------------------------------------- scores, JSON
+
+
+@pytest.mark.parametrize("props", [{"x-bleu": "40.5"}, {"x-chrf": "61.0"},
+                                   {"x-bleu": "nan", "x-chrf": "inf"},
+                                   {"x-bleu": "-Infinity", "x-match": "NaN"}])
+def test_review_with_partial_or_non_finite_scores_writes_strict_json(
+        tmp_path: Path, props: dict[str, str]) -> None:
+    import json
+    import re
+
+    path = tmx(tmp_path / "run.tmx", [("今天天气很好。", "The weather is fine today.", props,
+                                       "doc:1")])
+    html = tmp_path / "report.html"
+    result = invoke(["review", path, "-o", html])
+    assert result.exit_code == 0, result.output
+    embedded = re.search(r'<script type="application/json" id="report-data">(.*?)</script>',
+                         html.read_text(encoding="utf-8"), re.DOTALL)
+    assert embedded is not None
+
+    def strict(token: str) -> None:
+        raise ValueError(token)
+
+    json.loads(embedded.group(1), parse_constant=strict)
+    assert invoke(["review", path, "--format", "text"]).exit_code == 0
+
+
+def test_report_json_maps_non_finite_floats_to_null(tmp_path: Path) -> None:
+    import json
+
+    from pipeline.report import write_report_json
+    from pipeline.units import RunResult
+
+    result = RunResult(doc_id="d", source_path="d.zh.txt", segments=[], units=[],
+                       scores={"bleu": float("nan"), "chrf": float("inf")})
+    write_report_json(tmp_path / "report.json", result)
+
+    def strict(token: str) -> None:
+        raise ValueError(token)
+
+    data = json.loads((tmp_path / "report.json").read_text(), parse_constant=strict)
+    assert data["scores"]["bleu"] is None and data["scores"]["chrf"] is None
+
+
+# ----------------------------------------------------------------------------- terminal
+
+
+def test_visible_leaves_no_control_characters() -> None:
+    from pipeline.terminal import visible
+
+    shown = visible("a\x1b]0;pwned\x07b\x9b2J\x7fc\u202ed\tx\ny")
+    assert shown == "a\\x1b]0;pwned\\x07b\\x9b2J\\x7fc\\u202ed\tx\ny"
+
+
+@pytest.mark.parametrize("char", ["\x1b", "\x07", "\x00", "\x7f"])
+def test_tsv_import_refuses_control_characters(tmp_path: Path, char: str) -> None:
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text(f"今天\tToday\n天气{char}]0;x\tWeather\n", encoding="utf-8")
+    db = tmp_path / "tm.sqlite"
+    one_line_error(invoke(["tm", "import", tsv, "--tm", db]), str(tsv), ":2", "control character")
+
+
+def test_lookup_and_text_review_show_controls_and_markup_literally(tmp_path: Path) -> None:
+    db = tmp_path / "tm.sqlite"
+    hostile = {"x-origin": "[/x][bold]human", "x-qa": "[/x]: [link=x]y"}
+    path = tmx(tmp_path / "run.tmx",
+               [("今天天气很好。", "The [/x] weather [red]is fine today.", hostile, "doc:1")],
+               header_props={"x-doc": "[/x]doc"})
+    result = invoke(["review", path, "--format", "text"])
+    assert result.exit_code == 0, result.output
+    assert "[/x]doc" in result.output and "\x1b" not in result.output
+    assert invoke(["tm", "import", path, "--tm", db]).exit_code == 0
+    result = invoke(["tm", "lookup", "今天天气很好。", "--tm", db])
+    assert result.exit_code == 0, result.output
+    assert "The [/x] weather [red]is fine today." in result.output
+
+
+def test_lookup_shows_a_stored_escape_visibly(tmp_path: Path) -> None:
+    from pipeline.memory import TranslationMemory
+
+    db = tmp_path / "tm.sqlite"
+    with TranslationMemory(db) as tm:
+        tm.import_pairs([("今天天气很好。", "Fine\x1b]0;pwned\x07 today.")])  # an older import
+    result = invoke(["tm", "lookup", "今天天气很好。", "--tm", db])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\\x1b]0;pwned\\x07" in result.output
+
+
+# ----------------------------------------------------------------------------- non-regular
+
+
+def test_tm_import_streams_a_named_pipe(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    fifo = tmp_path / "pairs.tsv"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "w", encoding="utf-8") as fh:
+            fh.write("今天\tToday\n天气\tWeather\n")
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    result = invoke(["tm", "import", fifo, "--tm", tmp_path / "tm.sqlite"])
+    writer.join()
+    assert result.exit_code == 0, result.output
+    assert "imported 2 new units" in result.output
+
+
+def test_tm_import_refuses_an_endless_line(tmp_path: Path) -> None:
+    link = tmp_path / "zero.tsv"
+    link.symlink_to("/dev/zero")
+    one_line_error(invoke(["tm", "import", link, "--tm", tmp_path / "tm.sqlite"]), str(link))

@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 from rapidfuzz.distance import Levenshtein
 from rich.console import Console
-from rich.markup import escape
 from rich.text import Text
 
 from ..errors import UserError
 from ..exchange.tmx import write_tus
 from ..memory import DEFAULT_TM_PATH, STATES, STORED_ORIGINS, TranslationMemory
+from ..terminal import rich_safe, visible
 from .jsonout import emit_json, json_option, to_stdout
 from .params import FiniteFloatRange
 
@@ -93,6 +93,7 @@ def _highlight(tm_source: str, query: str) -> Text:
     text = Text()
     for op in Levenshtein.opcodes(tm_source, query):
         chunk = tm_source[op.src_start : op.src_end]
+        chunk = visible(chunk)
         if op.tag == "equal":
             text.append(chunk)
         elif op.tag == "insert":
@@ -123,12 +124,12 @@ def lookup_command(text: str, tm_path: Path, limit: int, fuzzy_min: float,
         return
     for rank, match in enumerate(matches, start=1):
         origin = match.origin + (" (MT: check before use)" if match.origin == "mt" else "")
-        console.print(f"[bold]{rank}. {match.score:g}%[/bold] {match.kind}  {escape(origin)}"
+        console.print(f"[bold]{rank}. {match.score:g}%[/bold] {match.kind}  {rich_safe(origin)}"
                       f"  #{match.unit_id}")
         console.print(Text("   TM: ").append_text(_highlight(match.source, text)))
-        console.print(f"   en: {escape(match.target)}")
+        console.print(f"   en: {rich_safe(match.target)}")
         for difference in match.differences:
-            console.print(f"   [yellow]fix:[/yellow] {escape(difference)}")
+            console.print(f"   [yellow]fix:[/yellow] {rich_safe(difference)}")
     console.print(f"({len(matches)} matches, {ms:.1f} ms)")
 
 
