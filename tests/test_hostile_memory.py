@@ -200,3 +200,31 @@ def test_tm_import_refuses_an_endless_line(tmp_path: Path) -> None:
     link = tmp_path / "zero.tsv"
     link.symlink_to("/dev/zero")
     one_line_error(invoke(["tm", "import", link, "--tm", tmp_path / "tm.sqlite"]), str(link))
+
+
+def test_sigterm_during_tm_import_exits_130_with_one_line(tmp_path: Path) -> None:
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    fifo = tmp_path / "pairs.tsv"
+    os.mkfifo(fifo)
+    db = tmp_path / "tm.sqlite"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "tm", "import", str(fifo),
+                             "--tm", str(db)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    with open(fifo, "w", encoding="utf-8") as feed:  # held open: the import waits for more
+        feed.write("".join(f"句子{i}。\tSentence {i}.\n" for i in range(6000)))
+        feed.flush()
+        time.sleep(3)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert "Traceback" not in err
+    assert err.strip().splitlines() == ["tmpipe: interrupted; nothing was imported"]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM units").fetchone()[0] == 0

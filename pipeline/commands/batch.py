@@ -175,11 +175,11 @@ def batch_command(inputs: tuple[str, ...], out_dir: Path, tm_path: Path, glossar
     """Translate many documents (files, folders searched recursively, glob patterns) with
     one memory: a `tmpipe run` output folder per document, plus batch.json and batch.html.
     Exit 1 when a document failed (the others are done), 2 when none could start."""
-    import signal
 
     from ..batch.display import RichDisplay
     from ..batch.driver import BatchHooks, BatchOptions, run_batch
-    from .run import _engine_options, _terminate
+    from .run import _engine_options
+    from .signals import stop_on_sigterm
 
     options = BatchOptions(
         inputs=inputs, out_dir=out_dir, tm_path=tm_path,
@@ -188,7 +188,7 @@ def batch_command(inputs: tuple[str, ...], out_dir: Path, tm_path: Path, glossar
         layout=layout, fuzzy_min=fuzzy_min, fill_min=fill_min, batch_size=batch_size,
         context=context, qa_ignore=qa_ignore, workers=workers, ray_address=ray_address,
         resume=resume)
-    signal.signal(signal.SIGTERM, _terminate)
+    stop_on_sigterm()
     display = RichDisplay(Console(stderr=True, quiet=quiet))
     result = run_batch(options, BatchHooks(display=display))
     if not quiet:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from ..engines.modelstore import ENV_MODEL
 from ..flow import BUNDLED_SOURCE, DEFAULT_GLOSSARY, DEFAULT_TM, Hooks, RunOptions, exit_code, run
 from ..units import RunResult
 from .params import FiniteFloatRange, doc_id_option
+from .signals import stop_on_sigterm
 
 _PATH = click.Path(path_type=Path, dir_okay=False)
 
@@ -85,18 +85,13 @@ def run_command(source: Path | None, reference: Path | None, glossary: Path | No
         qa_ignore=qa_ignore,
         risk_max=risk_max,
     )
-    signal.signal(signal.SIGTERM, _terminate)
+    stop_on_sigterm()  # like Ctrl-C: committed batches are kept, exit 130
     console = Console(stderr=True, quiet=quiet)
     with _progress(console) as hooks:
         result = run(options, hooks)
     if not quiet:
         Console().print(summary_table(result))
     click.get_current_context().exit(exit_code(result, strict))
-
-
-def _terminate(signum: int, frame: object) -> None:
-    """SIGTERM stops a run like Ctrl-C: committed batches are kept, exit 130."""
-    raise KeyboardInterrupt
 
 
 def _engine_options(engine: str, model_path: Path | None, argos_package: str | None,

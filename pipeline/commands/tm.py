@@ -16,6 +16,7 @@ from ..memory import DEFAULT_TM_PATH, STATES, STORED_ORIGINS, TranslationMemory
 from ..terminal import rich_safe, visible
 from .jsonout import emit_json, json_option, to_stdout
 from .params import FiniteFloatRange
+from .signals import stop_on_sigterm
 
 _PATH = click.Path(path_type=Path, dir_okay=False)
 _tm_option = click.option("--tm", "tm_path", type=_PATH, default=DEFAULT_TM_PATH,
@@ -52,11 +53,15 @@ def import_command(file: Path, tm_path: Path, origin: str, engine: str, state: s
     if origin == "mt" and not engine:
         raise UserError("--origin mt needs --engine NAME (the engine that wrote the MT)")
     started = time.perf_counter()
+    stop_on_sigterm()
     with TranslationMemory(tm_path) as tm:
         try:
             summary = tm.import_path(file, origin, state=state, engine=engine)
         except UserError as exc:
             raise UserError(f"{exc.message}; nothing was imported", exc.path, exc.line) from exc
+        except KeyboardInterrupt:
+            click.echo("tmpipe: interrupted; nothing was imported", err=True)
+            click.get_current_context().exit(130)
     seconds = time.perf_counter() - started
     if summary.header:
         line_no, line = summary.header
