@@ -367,6 +367,7 @@ class ImportSummary:
     present: int = 0
     replaced: int = 0
     conflicts: int = 0
+    empty: int = 0  # TMX units skipped for an empty source or target
     header: tuple[int, str] | None = None  # (line, text) of a skipped TSV header
 
 
@@ -632,6 +633,9 @@ class TranslationMemory:
         chunk: list[TU] = []
         with self._transaction():
             for item in items:
+                if isinstance(item, TU) and not (item.source.strip() and item.target.strip()):
+                    summary.empty += 1
+                    continue
                 chunk.append(item if isinstance(item, TU) else TU(
                     tuid="", source=item[0], target=item[1], srclang="zh-CN", tgtlang="en"))
                 if len(chunk) >= IMPORT_CHUNK:

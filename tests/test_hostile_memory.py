@@ -228,3 +228,35 @@ def test_sigterm_during_tm_import_exits_130_with_one_line(tmp_path: Path) -> Non
     assert err.strip().splitlines() == ["tmpipe: interrupted; nothing was imported"]
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM units").fetchone()[0] == 0
+
+
+# ----------------------------------------------------------------------------- TMX import
+
+
+def test_tmx_units_with_empty_source_or_target_are_skipped_and_counted(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmx(tmp_path / "in.tmx", [("", "", {}, "1"), ("今天。", " ", {}, "2"),
+                                     ("今天天气很好。", "The weather is fine today.", {}, "3")])
+    db = tmp_path / "tm.sqlite"
+    result = invoke(["tm", "import", path, "--tm", db])
+    assert result.exit_code == 0, result.output
+    assert "skipped 2 units with an empty source or target" in result.output
+    assert "imported 1 new units" in result.output
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM units").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("command", [["tm", "import"], ["review"], ["score"]])
+def test_undefined_entity_without_doctype_is_named_with_its_line(
+        tmp_path: Path, command: list[str]) -> None:
+    path = tmp_path / "nbsp.tmx"
+    path.write_text('<?xml version="1.0"?><tmx version="1.4"><header srclang="zh-CN"/><body>\n'
+                    '<tu><tuv xml:lang="zh-CN"><seg>今天&amp;明天</seg></tuv>\n'
+                    '<tuv xml:lang="en"><seg>a&nbsp;b</seg></tuv></tu></body></tmx>',
+                    encoding="utf-8")
+    ref = tmp_path / "ref.en.txt"
+    ref.write_text("a b\n", encoding="utf-8")
+    extra = {"tm": ["--tm", tmp_path / "tm.sqlite"], "review": ["-o", tmp_path / "r.html"],
+             "score": ["--ref", ref]}[command[0]]
+    one_line_error(invoke([*command, path, *extra]), f"{path}:3", "undefined entity &nbsp;")

@@ -66,6 +66,8 @@ def import_command(file: Path, tm_path: Path, origin: str, engine: str, state: s
     if summary.header:
         line_no, line = summary.header
         click.echo(f"skipped header line {line_no}: {line.replace(chr(9), ' | ')}")
+    if summary.empty:
+        click.echo(f"skipped {summary.empty} units with an empty source or target")
     if summary.conflicts:
         marked = "human-written" if origin == "mt" else "machine translation"
         click.echo(f"warning: {summary.conflicts} units are marked as {marked}, against "

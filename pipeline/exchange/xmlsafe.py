@@ -8,6 +8,7 @@ unresolved is refused. Readers stream with ``iterparse`` and clear what they hav
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -73,8 +74,34 @@ def check_root_first(fh: IO[bytes], path: Path,
     return False
 
 
+_ENTITY_REF = re.compile(rb"&([A-Za-z_:][\w.:-]{0,100});")
+_PREDEFINED = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
+
+
+def undefined_entity(path: Path) -> UserError | None:
+    """The first ``&name;`` that XML does not predefine, read line by line (bounded)."""
+    try:
+        with open(path, "rb") as fh:
+            for number, line in enumerate(iter(lambda: fh.readline(1 << 20), b""), start=1):
+                for found in _ENTITY_REF.finditer(line):
+                    if found.group(1) not in _PREDEFINED:
+                        name = found.group(1).decode("utf-8", "replace")
+                        return UserError(f"undefined entity &{name};", path, number)
+    except OSError:
+        return None
+    return None
+
+
 def syntax_error(exc: etree.XMLSyntaxError, path: Path, what: str) -> UserError:
-    """The one-line :class:`UserError` for a syntax error (file and line)."""
+    """The one-line :class:`UserError` for a syntax error (file and line).
+
+    libxml2 reports an undefined entity in a file without a DTD as "no element found"
+    with no line; that case names the entity and its line.
+    """
     line = exc.lineno if exc.lineno else None
+    if line is None and path.is_file():
+        entity = undefined_entity(path)
+        if entity is not None:
+            return entity
     msg = str(exc.msg if hasattr(exc, "msg") else exc).split(", line ")[0]
     return UserError(f"malformed {what}: {msg}", path, line)
