@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sqlite3
 import sys
 
 import click
@@ -33,6 +34,12 @@ class TmpipeGroup(click.Group):
         except UserError as exc:
             click.echo(f"tmpipe: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except sqlite3.DatabaseError as exc:  # only the translation memory uses SQLite
+            from .memory import damaged
+
+            error = damaged(exc)
+            click.echo(f"tmpipe: error: {error}", err=True)
+            ctx.exit(error.exit_code)
         except KeyboardInterrupt:
             click.echo("tmpipe: interrupted", err=True)
             ctx.exit(130)

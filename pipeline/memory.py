@@ -469,6 +469,61 @@ def iter_tsv_pairs(path: str | Path,
 # ----------------------------------------------------------------------------- the store
 
 
+def check_hint(path: Path) -> str:
+    """How to inspect and rescue a damaged memory."""
+    return (f"run 'tmpipe tm check --tm {path}', and 'tmpipe tm export --tm {path} -o FILE' "
+            "to save what can still be read")
+
+
+def damaged(exc: sqlite3.DatabaseError, path: Path | None = None) -> UserError:
+    """The one-line error for a SQLite failure in a memory (the last opened when not given)."""
+    path = path or TranslationMemory.last_path
+    text = str(exc)
+    if isinstance(exc, sqlite3.OperationalError) and _read_only_error(exc):
+        return UserError(f"translation memory is read-only: {text}", path)
+    if isinstance(exc, sqlite3.OperationalError) and "malformed" not in text \
+            and "no such" not in text:
+        return UserError(f"translation memory error: {text}", path)
+    hint = check_hint(path) if path else "run 'tmpipe tm check'"
+    return UserError(f"translation memory is damaged ({text}); {hint}", path)
+
+
+def check_memory(path: Path) -> list[str]:
+    """Problems in a memory file: SQLite's integrity check, the schema row, the search
+    index and the JSON columns (empty: healthy). Opens it read-only; changes nothing."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return [f"cannot open: {exc}"]
+    problems: list[str] = []
+    try:
+        checks = [
+            ("PRAGMA integrity_check(100)",
+             lambda rows: [line for r in rows for line in str(r[0]).splitlines()
+                           if line != "ok"]),
+            ("SELECT version FROM schema_version",
+             lambda rows: [] if rows else ["schema_version row missing"]),
+            ("SELECT COUNT(*) FROM units_fts WHERE units_fts MATCH 'x'", lambda rows: []),
+            ("SELECT id FROM units WHERE (props IS NOT NULL AND props != '' AND "
+             "json_valid(props) = 0) OR (flags IS NOT NULL AND flags != '' AND "
+             "json_valid(flags) = 0) LIMIT 100",
+             lambda rows: [f"unit #{r[0]}: invalid JSON in props or flags" for r in rows]),
+        ]
+        for sql, judge in checks:
+            try:
+                problems += judge(conn.execute(sql).fetchall())
+            except sqlite3.DatabaseError as exc:
+                problems.append(f"{sql.split(' FROM ')[-1].split()[0]}: {exc}")
+    finally:
+        conn.close()
+    return problems
+
+
+def _read_only_error(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "readonly" in text or "read-only" in text or "unable to open" in text
+
+
 class TranslationMemory:
     """A translation memory in one SQLite file (created when missing)."""
 
@@ -481,19 +536,45 @@ class TranslationMemory:
             self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise UserError(f"cannot open translation memory: {exc}", self.path) from exc
+        self.read_only = False
+        TranslationMemory.last_path = self.path
         try:
             self._setup(timeout)
         except sqlite3.OperationalError as exc:
             self.conn.close()
-            raise UserError(f"cannot open translation memory: {exc}", self.path) from exc
+            if not _read_only_error(exc) or not self.path.is_file():
+                raise UserError(f"cannot open translation memory: {exc}", self.path) from exc
+            self._open_read_only(timeout)
         except sqlite3.DatabaseError as exc:
             self.conn.close()
+            if "malformed" in str(exc):
+                raise damaged(exc, self.path) from exc
             raise UserError(f"not a translation memory (SQLite said: {exc})", self.path) from exc
         except BaseException:
             self.conn.close()
             raise
 
+    last_path: Path | None = None  # the memory most recently opened (names SQLite errors)
+
     # -- lifecycle
+
+    def _open_read_only(self, timeout: float) -> None:
+        """Open for reading only (a read-only file or file system): lookups and exports work."""
+        try:
+            self.conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                        timeout=timeout, isolation_level=None)
+            self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._refuse_foreign()
+            version = self._current_version()
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise UserError(f"cannot open translation memory read-only: {exc}",
+                            self.path) from exc
+        if version != SCHEMA_VERSION:
+            self.conn.close()
+            raise UserError(f"translation memory is read-only and has schema version "
+                            f"{version}, not {SCHEMA_VERSION}: it cannot be upgraded", self.path)
+        self.read_only = True
 
     def _setup(self, timeout: float) -> None:
         conn = self.conn
@@ -536,6 +617,9 @@ class TranslationMemory:
             conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
             conn.execute("INSERT INTO schema_version VALUES (0)")
         row = conn.execute("SELECT version FROM schema_version").fetchone()
+        if row is None and len(tables) > 1:
+            raise UserError("translation memory is damaged: its schema_version row is "
+                            f"missing; {check_hint(self.path)}", self.path)
         version = row[0] if row else 0
         if version > SCHEMA_VERSION:
             raise UserError(
@@ -824,8 +908,32 @@ class TranslationMemory:
             args.append(doc)
         sql = (f"SELECT id, {_COLUMNS} FROM units"
                + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id")
-        for row in self.conn.execute(sql, args):
-            yield _stored(row)
+        last = 0
+        try:
+            for row in self.conn.execute(sql, args):
+                last = row[0]
+                yield _stored(row)
+        except sqlite3.DatabaseError:
+            if not self.rescue:
+                raise
+            yield from self._rescue_units(last, where, args)
+
+    rescue = False  # iter_units: read a damaged memory unit by unit, counting losses
+    unreadable = 0
+
+    def _rescue_units(self, after: int, where: list[str], args: list) -> Iterator[StoredUnit]:
+        """Units after id ``after`` read one by one; unreadable ones are counted and skipped."""
+        top = self.conn.execute("SELECT MAX(id) FROM units").fetchone()[0] or 0
+        sql = (f"SELECT id, {_COLUMNS} FROM units WHERE id = ?"
+               + "".join(f" AND {w}" for w in where))
+        for unit_id in range(after + 1, top + 1):
+            try:
+                row = self.conn.execute(sql, [unit_id, *args]).fetchone()
+            except sqlite3.DatabaseError:
+                self.unreadable += 1
+                continue
+            if row is not None:
+                yield _stored(row)
 
     def unit(self, unit_id: int) -> StoredUnit:
         """The stored unit ``unit_id`` (UserError when there is none)."""
@@ -1019,7 +1127,12 @@ def _stored(row: tuple) -> StoredUnit:
 
 
 def _json(text: str, empty: type) -> list | dict:
-    return json.loads(text) if len(text) > 2 else empty()
+    """A stored JSON column; damaged or mistyped JSON reads as empty, never a crash."""
+    try:
+        value = json.loads(text) if len(text) > 2 else empty()
+    except ValueError:
+        return empty()
+    return value if isinstance(value, empty) else empty()
 
 
 class _Transaction:

@@ -260,3 +260,120 @@ def test_undefined_entity_without_doctype_is_named_with_its_line(
     extra = {"tm": ["--tm", tmp_path / "tm.sqlite"], "review": ["-o", tmp_path / "r.html"],
              "score": ["--ref", ref]}[command[0]]
     one_line_error(invoke([*command, path, *extra]), f"{path}:3", "undefined entity &nbsp;")
+
+
+# ----------------------------------------------------------------------------- damaged memories
+
+
+def _memory(tmp_path: Path, count: int = 3000) -> Path:
+    from pipeline.memory import TranslationMemory
+
+    db = tmp_path / "tm.sqlite"
+    with TranslationMemory(db) as tm:
+        tm.import_pairs([(f"第{i}句：今天天气很好，我们去公园散步。" * 3,
+                          f"Sentence {i}: fine." * 3) for i in range(count)])
+    import sqlite3
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return db
+
+
+def _damage_pages(db: Path) -> None:
+    data = bytearray(db.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    for start in range(page * 3, len(data) - page, page * 7):  # header page intact
+        data[start:start + page] = bytes([0xA5]) * page
+    db.write_bytes(bytes(data))
+
+
+def test_damaged_memory_is_one_line_and_tm_check_reports_it(tmp_path: Path) -> None:
+    db = _memory(tmp_path)
+    _damage_pages(db)
+    source = tmp_path / "doc.zh.txt"
+    source.write_text("第5句：今天天气很好，我们去公园散步。\n", encoding="utf-8")
+    for args in (["tm", "lookup", "第5句：今天天气很好，我们去公园散步。" * 3, "--tm", db],
+                 ["tm", "stats", "--tm", db],
+                 ["tm", "import", tmp_path / "x.tsv", "--tm", db],
+                 ["run", source, "--out", tmp_path / "out", "--tm", db, "-q"]):
+        if args[:2] == ["tm", "import"]:
+            (tmp_path / "x.tsv").write_text("新句子。\tNew.\n", encoding="utf-8")
+        result = invoke(args)
+        if result.exit_code != 0:
+            one_line_error(result, str(db))
+    result = invoke(["tm", "check", "--tm", db])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "damaged" in result.stderr
+    out = tmp_path / "rescued.tmx"
+    result = invoke(["tm", "export", "--tm", db, "-o", out])
+    no_crash(result)
+    if result.exit_code == 0:
+        assert "unreadable units skipped" in result.output or "exported" in result.output
+    else:
+        one_line_error(result, str(db))
+
+
+def test_healthy_memory_passes_tm_check(tmp_path: Path) -> None:
+    db = _memory(tmp_path, 20)
+    result = invoke(["tm", "check", "--tm", db])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith(": ok")
+
+
+def test_missing_search_index_is_one_line(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = _memory(tmp_path, 20)
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE units_vocab")
+        conn.execute("DROP TABLE units_fts")
+    line = one_line_error(invoke(["tm", "lookup", "第5句：今天天气很好", "--tm", db]), str(db))
+    assert "tm check" in line
+    assert invoke(["tm", "check", "--tm", db]).exit_code == 1
+
+
+def test_invalid_json_in_stored_columns_is_read_as_empty(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = _memory(tmp_path, 20)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE units SET props = '{not json', flags = '[1, 2'")
+    query = "第5句：今天天气很好，我们去公园散步。" * 3
+    result = invoke(["tm", "lookup", query, "--tm", db])
+    assert result.exit_code == 0, result.output
+    assert invoke(["tm", "export", "--tm", db, "-o", tmp_path / "o.tmx"]).exit_code == 0
+    result = invoke(["tm", "check", "--tm", db])
+    assert result.exit_code == 1 and "invalid JSON" in result.output
+
+
+def test_missing_schema_version_row_is_named(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = _memory(tmp_path, 5)
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM schema_version")
+    line = one_line_error(invoke(["tm", "stats", "--tm", db]), str(db), "schema_version")
+    assert "already exists" not in line
+
+
+def test_read_only_memory_can_be_looked_up_and_exported(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    from pipeline.memory import TranslationMemory
+
+    db = _memory(tmp_path, 20)
+
+    def read_only(self: TranslationMemory, timeout: float) -> None:
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(TranslationMemory, "_setup", read_only)
+    query = "第5句：今天天气很好，我们去公园散步。" * 3
+    result = invoke(["tm", "lookup", query, "--tm", db])
+    assert result.exit_code == 0, result.output
+    assert "Sentence 5: fine." in result.output
+    result = invoke(["tm", "export", "--tm", db, "-o", tmp_path / "o.tmx"])
+    assert result.exit_code == 0, result.output
+    assert "exported 20 units" in result.output
+    (tmp_path / "x.tsv").write_text("新句子。\tNew.\n", encoding="utf-8")
+    one_line_error(invoke(["tm", "import", tmp_path / "x.tsv", "--tm", db]), str(db),
+                   "read-only")

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from ..errors import UserError
 from ..exchange.tmx import write_tus
-from ..memory import DEFAULT_TM_PATH, STATES, STORED_ORIGINS, TranslationMemory
+from ..memory import DEFAULT_TM_PATH, STATES, STORED_ORIGINS, TranslationMemory, check_memory
 from ..terminal import rich_safe, visible
 from .jsonout import emit_json, json_option, to_stdout
 from .params import FiniteFloatRange
@@ -91,8 +91,10 @@ def export_command(tm_path: Path, output: Path, origin: str | None, doc_id: str 
             header["x-filter-origin"] = origin
         if doc_id:
             header["x-filter-doc"] = doc_id
+        tm.rescue = True
         count = write_tus(output, (u.to_tu() for u in tm.iter_units(origin, doc_id)), header)
-    click.echo(f"exported {count} units to {output}")
+    skipped = f" ({tm.unreadable} unreadable units skipped)" if tm.unreadable else ""
+    click.echo(f"exported {count} units to {output}{skipped}")
 
 
 def _highlight(tm_source: str, query: str) -> Text:
@@ -138,6 +140,22 @@ def lookup_command(text: str, tm_path: Path, limit: int, fuzzy_min: float,
         for difference in match.differences:
             console.print(f"   [yellow]fix:[/yellow] {rich_safe(difference)}")
     console.print(f"({len(matches)} matches, {ms:.1f} ms)")
+
+
+@tm_group.command("check")
+@_tm_option
+def check_command(tm_path: Path) -> None:
+    """Check the memory file (SQLite integrity, schema, index, stored JSON): exit 1 if damaged."""
+    if not tm_path.is_file():
+        raise UserError("translation memory not found", tm_path)
+    problems = check_memory(tm_path)
+    for problem in problems:
+        click.echo(f"{tm_path}: {visible(problem)}")
+    if problems:
+        click.echo(f"{tm_path}: damaged ({len(problems)} problems); export what can still be "
+                   f"read with 'tmpipe tm export --tm {tm_path} -o FILE'", err=True)
+        click.get_current_context().exit(1)
+    click.echo(f"{tm_path}: ok")
 
 
 @tm_group.command("stats")
