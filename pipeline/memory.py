@@ -482,7 +482,7 @@ def damaged(exc: sqlite3.DatabaseError, path: Path | None = None) -> UserError:
     if isinstance(exc, sqlite3.OperationalError) and _read_only_error(exc):
         return UserError(f"translation memory is read-only: {text}", path)
     if isinstance(exc, sqlite3.OperationalError) and "malformed" not in text \
-            and "no such" not in text:
+            and "no such" not in text and "invalid text" not in text:
         return UserError(f"translation memory error: {text}", path)
     hint = check_hint(path) if path else "run 'tmpipe tm check'"
     return UserError(f"translation memory is damaged ({text}); {hint}", path)
@@ -493,6 +493,7 @@ def check_memory(path: Path) -> list[str]:
     index and the JSON columns (empty: healthy). Opens it read-only; changes nothing."""
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn.text_factory = _lenient_text
     except sqlite3.Error as exc:
         return [f"cannot open: {exc}"]
     problems: list[str] = []
@@ -512,11 +513,24 @@ def check_memory(path: Path) -> list[str]:
         for sql, judge in checks:
             try:
                 problems += judge(conn.execute(sql).fetchall())
-            except sqlite3.DatabaseError as exc:
+            except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
                 problems.append(f"{sql.split(' FROM ')[-1].split()[0]}: {exc}")
     finally:
         conn.close()
     return problems
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _unwritable(row: tuple) -> bool:
+    """Whether a stored row holds text no XML can carry (a damaged page)."""
+    return any(isinstance(v, str) and _NOT_XML.search(v) for v in row)
+
+
+def _lenient_text(data: bytes) -> str:
+    """Stored text; bytes a damaged page turned into invalid UTF-8 read as U+FFFD."""
+    return data.decode("utf-8", "replace")
 
 
 def _read_only_error(exc: sqlite3.Error) -> bool:
@@ -534,6 +548,7 @@ class TranslationMemory:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            self.conn.text_factory = _lenient_text
         except (OSError, sqlite3.Error) as exc:
             raise UserError(f"cannot open translation memory: {exc}", self.path) from exc
         self.read_only = False
@@ -545,6 +560,10 @@ class TranslationMemory:
             if not _read_only_error(exc) or not self.path.is_file():
                 raise UserError(f"cannot open translation memory: {exc}", self.path) from exc
             self._open_read_only(timeout)
+        except UnicodeDecodeError as exc:  # a damaged schema page
+            self.conn.close()
+            raise damaged(sqlite3.DatabaseError(f"invalid text in the schema: {exc.reason}"),
+                          self.path) from exc
         except sqlite3.DatabaseError as exc:
             self.conn.close()
             if "malformed" in str(exc):
@@ -563,6 +582,7 @@ class TranslationMemory:
         try:
             self.conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
                                         timeout=timeout, isolation_level=None)
+            self.conn.text_factory = _lenient_text
             self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             self._refuse_foreign()
             version = self._current_version()
@@ -912,6 +932,9 @@ class TranslationMemory:
         try:
             for row in self.conn.execute(sql, args):
                 last = row[0]
+                if self.rescue and _unwritable(row):
+                    self.unreadable += 1
+                    continue
                 yield _stored(row)
         except sqlite3.DatabaseError:
             if not self.rescue:
@@ -932,7 +955,9 @@ class TranslationMemory:
             except sqlite3.DatabaseError:
                 self.unreadable += 1
                 continue
-            if row is not None:
+            if row is not None and _unwritable(row):
+                self.unreadable += 1
+            elif row is not None:
                 yield _stored(row)
 
     def unit(self, unit_id: int) -> StoredUnit:

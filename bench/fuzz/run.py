@@ -1,6 +1,10 @@
-"""Large-budget fuzzing (hypothesis) of the TMX reader, the glossary reader and the segmenter.
+"""Large-budget fuzzing (hypothesis) of the readers, doc-ids, terminal output and memories.
 
-Usage: ``python bench/fuzz/run.py [--examples N] [--target tmx|glossary|segment ...]
+Targets: TMX reader, glossary reader, segmenter, doc-ids, control characters (terminal
+output, TSV import), numeric TMX props (review, score), damaged memories (every ``tm``
+command), named pipes (bounded readers, TSV import).
+
+Usage: ``python bench/fuzz/run.py [--examples N] [--target NAME ...]
 [--json FILE]``. Each target gets N generated inputs (default 2000) built from format
 fragments, random text and random bytes. A *crash* is any exception other than
 :class:`pipeline.errors.UserError` (the one-line refusal users see) or a broken invariant;
@@ -13,6 +17,7 @@ import argparse
 import json
 import logging
 import re
+import sqlite3
 import sys
 import tempfile
 import time
@@ -156,6 +161,24 @@ segment_inputs = st.lists(st.sampled_from(PIECES) | st.text(max_size=3), max_siz
     "".join).map(lambda t: re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\r]", "", t))
 
 
+DOC_ID_PIECES = ["..", ".", "/", "\\", "a", "doc", "-", "_", " ", "\n", "\x1b", "\x00", "~",
+                 "con", "zh", "\u202e", "\u3000", ":", "*"]
+doc_id_inputs = st.lists(st.sampled_from(DOC_ID_PIECES) | st.text(max_size=3),
+                         max_size=40).map("".join)
+control_inputs = st.text(alphabet=st.characters(codec=None, max_codepoint=0x2100) |
+                         st.sampled_from("\x1b\x07\x00\x7f\x9b\t\n\r\u202e"), max_size=40)
+NUMBERS = ["²", "³", "٣", "1" * 4301, "-1", "1e9", "nan", "inf", "0", "12", " 7", "", "x"]
+number_inputs = st.lists(st.tuples(st.sampled_from(NUMBERS) | st.text(max_size=5),
+                                   st.sampled_from(NUMBERS) | st.text(max_size=5),
+                                   st.sampled_from(NUMBERS) | st.text(max_size=5),
+                                   st.sampled_from(NUMBERS) | st.text(max_size=5)),
+                         min_size=1, max_size=4)
+damage_inputs = st.lists(st.tuples(st.integers(min_value=100, max_value=1 << 20),
+                                   st.binary(min_size=1, max_size=64)), min_size=1, max_size=8)
+fifo_inputs = st.binary(max_size=4096) | _mixed(["今天\t", "Today\n", "\t", "\n", "\x1b",
+                                                  "\x1f\x8b", "\x00"], 200)
+
+
 # ----------------------------------------------------------------------------- targets
 
 
@@ -212,10 +235,141 @@ def fuzz_segment(text: str) -> str:
     return "segments" if doc.segments else "no-segments"
 
 
+def _cli(args: list[object]) -> str:
+    """Run ``tmpipe`` in-process: "ok", "refused" (exit 1/2) or raise the crash."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import main as cli_main
+
+    result = CliRunner().invoke(cli_main, [str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert "Traceback" not in result.output
+    return "ok" if result.exit_code == 0 else "refused"
+
+
+def fuzz_doc_id(doc_id: str) -> str:
+    """An accepted doc-id always names files inside the output folder."""
+    from pipeline.fsutil import check_doc_id
+
+    if check_doc_id(doc_id) is not None:
+        return "refused"
+    out = (WORK / "out").resolve()
+    for suffix in (".tmx", ".en.txt"):
+        assert (out / f"{doc_id}{suffix}").resolve().parent == out, doc_id
+    return "accepted"
+
+
+def fuzz_control(text: str) -> str:
+    """visible() leaves no control characters; TSV import refuses them or stores clean text."""
+    from pipeline.memory import iter_tsv_pairs
+    from pipeline.terminal import visible
+    from pipeline.textio import CONTROL_CHARS
+
+    shown = visible(text)
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", shown)
+    path = WORK / "c.tsv"
+    path.write_text(f"今天{text}\tToday {text}\n", encoding="utf-8", errors="surrogatepass")
+    try:
+        pairs = list(iter_tsv_pairs(path))
+    except UserError:
+        return "refused"
+    assert all(not CONTROL_CHARS.search(s + t) for s, t in pairs)
+    return "stored"
+
+
+def fuzz_numbers(units: list[tuple[str, str, str, str]]) -> str:
+    """Random tuids and numeric props through TMX: review and score never crash."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    clean = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+    body = "".join(
+        f"<tu tuid={quoteattr(clean.sub('', tuid))}>"
+        + "".join(f'<prop type="{k}">{escape(clean.sub("", v))}</prop>' for k, v in
+                  (("x-paragraph", para), ("x-retries", retries), ("x-bleu", score)))
+        + f'<tuv xml:lang="zh-CN"><seg>今天{i}。</seg></tuv><tuv xml:lang="en"><seg>Today '
+        f"{i}.</seg></tuv></tu>" for i, (tuid, para, retries, score) in enumerate(units))
+    path = WORK / "n.tmx"
+    path.write_text(f'<?xml version="1.0"?><tmx version="1.4"><header srclang="zh-CN"/>'
+                    f"<body>{body}</body></tmx>", encoding="utf-8")
+    ref = WORK / "n.en.txt"
+    ref.write_text("".join(f"Today {i}.\n" for i in range(len(units))), encoding="utf-8")
+    outcomes = {_cli(["review", path, "--format", "text"]),
+                _cli(["review", path, "-o", WORK / "n.html"]),
+                _cli(["score", path, "--ref", ref])}
+    return "+".join(sorted(outcomes))
+
+
+_MEMORY: list[bytes] = []
+
+
+def fuzz_damaged(flips: list[tuple[int, bytes]]) -> str:
+    """Byte flips in a small memory: every tm command gives a result or a one-line error."""
+    from pipeline.memory import TranslationMemory
+
+    if not _MEMORY:
+        seed = WORK / "seed.sqlite"
+        with TranslationMemory(seed) as tm:
+            tm.import_pairs([(f"第{i}句，今天天气很好。", f"Sentence {i}.") for i in range(400)])
+        with sqlite3.connect(seed) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _MEMORY.append(seed.read_bytes())
+    data = bytearray(_MEMORY[0])
+    for at, junk in flips:
+        at %= len(data)
+        data[at:at + len(junk)] = junk
+    db = WORK / "d.sqlite"
+    for extra in ("-wal", "-shm"):
+        Path(f"{db}{extra}").unlink(missing_ok=True)
+    db.write_bytes(bytes(data[:len(_MEMORY[0])]))
+    outcomes = {_cli(args) for args in (
+        ["tm", "lookup", "第7句，今天天气很好。", "--tm", db], ["tm", "stats", "--tm", db],
+        ["tm", "check", "--tm", db], ["tm", "export", "--tm", db, "-o", WORK / "d.tmx"])}
+    return "+".join(sorted(outcomes))
+
+
+def fuzz_fifo(data: bytes) -> str:
+    """Random bytes through a named pipe: read_user_bytes and TSV import refuse or read."""
+    import os
+    import threading
+
+    from pipeline.memory import iter_tsv_pairs
+    from pipeline.textio import read_user_bytes
+
+    path = WORK / "p.tsv"
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)
+
+    def feed() -> None:
+        try:
+            with open(path, "wb") as fh:
+                fh.write(data)
+        except BrokenPipeError:
+            pass
+
+    outcomes = []
+    for read in (lambda: read_user_bytes(path, limit=2048), lambda: list(iter_tsv_pairs(path))):
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        try:
+            read()
+            outcomes.append("read")
+        except UserError:
+            outcomes.append("refused")
+        writer.join(timeout=10)
+        assert not writer.is_alive(), "reader left the writer blocked"
+    return "+".join(outcomes)
+
+
 TARGETS: dict[str, tuple[Callable, st.SearchStrategy]] = {
     "tmx": (fuzz_tmx, tmx_inputs),
     "glossary": (fuzz_glossary, glossary_inputs),
     "segment": (fuzz_segment, segment_inputs),
+    "doc-id": (fuzz_doc_id, doc_id_inputs),
+    "control": (fuzz_control, control_inputs),
+    "numbers": (fuzz_numbers, number_inputs),
+    "damaged-memory": (fuzz_damaged, damage_inputs),
+    "fifo": (fuzz_fifo, fifo_inputs),
 }
 
 
@@ -257,7 +411,7 @@ def main() -> int:
     for name in args.target or list(TARGETS):
         result = run_target(name, args.examples)
         status = "CRASH" if result["crash"] else "ok"
-        print(f"{name:9} {result['inputs']:7} inputs {result['seconds']:7.1f} s  {status}  "
+        print(f"{name:14} {result['inputs']:7} inputs {result['seconds']:7.1f} s  {status}  "
               f"{result['outcomes']}", flush=True)
         if result["crash"]:
             print(result["crash"], flush=True)
