@@ -213,7 +213,8 @@ def test_fuzz_harness_is_importable() -> None:
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert set(module.TARGETS) == {"tmx", "glossary", "segment"}
+    assert set(module.TARGETS) == {"tmx", "glossary", "segment", "doc-id", "control",
+                                   "numbers", "damaged-memory", "fifo"}
 
 
 def test_segmentation_check_itself_catches_a_lost_character(monkeypatch) -> None:
