@@ -157,6 +157,15 @@ def check_line_lengths(text: str, path: str | Path, limit: int = MAX_LINE_CHARS)
         start, number = end + 1, number + 1
 
 
+def require_existing(path: str | Path, what: str = "file") -> None:
+    """Refuse a path that does not exist, telling a dangling or looping link from a missing file."""
+    if os.path.exists(path):
+        return
+    if os.path.lexists(path):
+        raise UserError(f"{what} is a broken or looping symbolic link", path)
+    raise UserError(f"{what} not found", path)
+
+
 def open_user_file(path: str | Path, what: str = "file") -> BinaryIO:
     """Open a user's file for reading bytes; missing, a folder or unreadable → UserError.
 

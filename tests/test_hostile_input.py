@@ -170,3 +170,13 @@ def test_doc_id_from_an_odd_file_name_is_refused(tmp_path: Path) -> None:
                      "-q", "--no-glossary"])
     one_line_error(result, "--doc-id")
     assert not (tmp_path / "out").exists()
+
+
+def test_symlink_loop_is_named_as_such(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.tmx", tmp_path / "b.tmx"
+    first.symlink_to(second)
+    second.symlink_to(first)
+    reference = tmp_path / "ref.txt"
+    reference.write_text("World Internet Conference.\n", encoding="utf-8")
+    one_line_error(invoke(["score", first, "--ref", reference]), str(first), "symbolic link")
+    one_line_error(invoke(["score", reference, "--ref", first]), str(first), "symbolic link")

@@ -15,7 +15,7 @@ from ..align import DEFAULT_MIN_CONFIDENCE, align_reference, reference_lines, sp
 from ..errors import UserError
 from ..exchange.tmx import iter_tus, tu_to_unit
 from ..score import compare_units, score_units, scoring_items, sentence_chrf
-from ..textio import read_text
+from ..textio import read_text, require_existing
 from ..units import Segment, Unit
 
 _MIN_LIFT = 3.0  # chrF++ points aligned pairs must beat shuffled pairs by
@@ -87,8 +87,7 @@ def _load_run(path: Path, split: bool = True) -> tuple[list[Unit], int, bool]:
     """:func:`load_run`, and whether the units are known to be in document order."""
     if path.is_dir():
         path = _folder_tmx(path)
-    if not path.exists():
-        raise UserError("hypothesis not found", path)
+    require_existing(path, "hypothesis")
     if _is_tmx(path):
         units, ordered = _tmx_units(path)
         if not units:
@@ -109,8 +108,7 @@ def load_reference(path: Path) -> tuple[str, dict[str, str]]:
     """Reference text (one paragraph per line) and, for a TMX, its source -> target map."""
     if path.is_dir():
         raise UserError("reference is a folder, expected a text or TMX file", path)
-    if not path.exists():
-        raise UserError("reference not found", path)
+    require_existing(path, "reference")
     if not _is_tmx(path):
         return read_text(path, what="reference"), {}
     pairs = {tu.source.strip(): tu.target.strip() for tu in iter_tus(path) if tu.target.strip()}
