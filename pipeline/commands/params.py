@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import click
 
+from ..errors import UserError
 from ..fsutil import check_doc_id
+from ..memory import DEFAULT_TM_PATH, TranslationMemory
+
+#: ``--tm`` for the commands that work on an existing memory (tm, xliff).
+tm_option = click.option("--tm", "tm_path", type=click.Path(path_type=Path, dir_okay=False),
+                         default=DEFAULT_TM_PATH, show_default=True,
+                         help="Translation memory (SQLite).")
+
+
+def existing_memory(tm_path: Path, hint: str = "run first") -> TranslationMemory:
+    """Open a memory that must already exist; a missing one is a one-line error with ``hint``."""
+    if not tm_path.exists():
+        raise UserError(f"translation memory not found ({hint})", tm_path)
+    return TranslationMemory(tm_path)
 
 
 class FiniteFloatRange(click.FloatRange):

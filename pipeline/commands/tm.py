@@ -12,21 +12,17 @@ from rich.text import Text
 
 from ..errors import UserError
 from ..exchange.tmx import write_tus
-from ..memory import DEFAULT_TM_PATH, STATES, STORED_ORIGINS, TranslationMemory, check_memory
+from ..memory import STATES, STORED_ORIGINS, TranslationMemory, check_memory
 from ..terminal import rich_safe, visible
 from .jsonout import emit_json, json_option, to_stdout
-from .params import FiniteFloatRange
+from .params import FiniteFloatRange, existing_memory, tm_option
 from .signals import stop_on_sigterm
 
 _PATH = click.Path(path_type=Path, dir_okay=False)
-_tm_option = click.option("--tm", "tm_path", type=_PATH, default=DEFAULT_TM_PATH,
-                          show_default=True, help="Translation memory (SQLite).")
 
 
 def _existing(tm_path: Path) -> TranslationMemory:
-    if not tm_path.exists():
-        raise UserError("translation memory not found (import into it or run first)", tm_path)
-    return TranslationMemory(tm_path)
+    return existing_memory(tm_path, "import into it or run first")
 
 
 @click.group("tm")
@@ -36,7 +32,7 @@ def tm_group() -> None:
 
 @tm_group.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@_tm_option
+@tm_option
 @click.option("--origin", type=click.Choice(["human", "tm-import", "aligned", "mt"]),
               default="tm-import", show_default=True,
               help="Who wrote the targets. Units marked as MT (x-origin, creationid/changeid) "
@@ -78,7 +74,7 @@ def import_command(file: Path, tm_path: Path, origin: str, engine: str, state: s
 
 
 @tm_group.command("export")
-@_tm_option
+@tm_option
 @click.option("-o", "--output", type=_PATH, required=True, help="TMX file to write.")
 @click.option("--origin", type=click.Choice(STORED_ORIGINS), default=None,
               help="Only units of this origin.")
@@ -114,7 +110,7 @@ def _highlight(tm_source: str, query: str) -> Text:
 
 @tm_group.command("lookup")
 @click.argument("text")
-@_tm_option
+@tm_option
 @click.option("-n", "limit", type=click.IntRange(1, 100), default=5, show_default=True,
               help="Most matches shown.")
 @click.option("--fuzzy-min", type=FiniteFloatRange(0, 101), default=75, show_default=True,
@@ -143,7 +139,7 @@ def lookup_command(text: str, tm_path: Path, limit: int, fuzzy_min: float,
 
 
 @tm_group.command("check")
-@_tm_option
+@tm_option
 def check_command(tm_path: Path) -> None:
     """Check the memory file (SQLite integrity, schema, index, stored JSON): exit 1 if damaged."""
     if not tm_path.is_file():
@@ -159,7 +155,7 @@ def check_command(tm_path: Path) -> None:
 
 
 @tm_group.command("stats")
-@_tm_option
+@tm_option
 @json_option("the statistics")
 def stats_command(tm_path: Path, json_path: str | None) -> None:
     """Units by origin and state, documents, languages, dates and size."""

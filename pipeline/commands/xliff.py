@@ -7,19 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..errors import UserError
-from ..memory import DEFAULT_TM_PATH, TranslationMemory
+from .params import existing_memory, tm_option
 
 _PATH = click.Path(path_type=Path, dir_okay=False)
 _DIR = click.Path(path_type=Path, file_okay=False)
-_tm_option = click.option("--tm", "tm_path", type=_PATH, default=DEFAULT_TM_PATH,
-                          show_default=True, help="Translation memory (SQLite).")
-
-
-def _memory(tm_path: Path) -> TranslationMemory:
-    if not tm_path.exists():
-        raise UserError("translation memory not found (run first)", tm_path)
-    return TranslationMemory(tm_path)
 
 
 def _default_reviewer() -> str:
@@ -42,13 +33,13 @@ def xliff_group() -> None:
               "source (for OmegaT, which translates <target>; the MT is then in alt-trans).")
 @click.option("--segmented-source", type=_PATH,
               help="Also write the source, one segment per line in reading order.")
-@_tm_option
+@tm_option
 def export_command(run_dir: Path, output: Path | None, target_mode: str,
                    segmented_source: Path | None, tm_path: Path) -> None:
     """Write RUN_DIR's segments as XLIFF 1.2 (one trans-unit per segment, id = tuid)."""
     from ..roundtrip import export_run
 
-    with _memory(tm_path) as tm:
+    with existing_memory(tm_path) as tm:
         path, count = export_run(run_dir, tm, output, target_mode, segmented_source)
     click.echo(f"exported {count} units to {path}"
                + (f"; segmented source in {segmented_source}" if segmented_source else ""))
@@ -56,7 +47,7 @@ def export_command(run_dir: Path, output: Path | None, target_mode: str,
 
 @xliff_group.command("import")
 @click.argument("file", type=_PATH)
-@_tm_option
+@tm_option
 @click.option("--reviewer", default=None,
               help="Who edited and confirmed the targets [default: the login name].")
 @click.option("--run", "run_dir", type=_DIR,
@@ -70,7 +61,7 @@ def import_command(file: Path, tm_path: Path, reviewer: str | None,
     """
     from ..roundtrip import import_xliff
 
-    with _memory(tm_path) as tm:
+    with existing_memory(tm_path) as tm:
         reports = import_xliff(file, tm, reviewer or _default_reviewer(), run_dir)
     for r in reports:
         click.echo(f"{r.doc_id}: {r.units} units: {r.edited} edited (stored as human), "
