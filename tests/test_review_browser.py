@@ -66,11 +66,15 @@ def target_cell(page, n: int) -> str:
                                  "c => c.querySelector('textarea')?.value ?? c.textContent")
 
 
-def test_edit_three_segments_confirm_and_reload(page, served) -> None:
-    server, store = served
-    edits = {1: "Wuzhen Summit of the World Internet Conference opens.",
-             2: "This year is the tenth World Internet Conference Wuzhen Summit.",
-             3: "Building a community with a shared future in cyberspace is its theme."}
+#: Three edits the browser tests type and confirm.
+EDITS = {1: "Wuzhen Summit of the World Internet Conference opens.",
+         2: "This year is the tenth World Internet Conference Wuzhen Summit.",
+         3: "Building a community with a shared future in cyberspace is its theme."}
+
+
+def edit_confirm_and_reload(page, edits: dict[int, str]) -> None:
+    """Type each edit, confirm it (Ctrl+Enter moves on), reload, and check the page shows
+    every edit as translated."""
     go_to(page, 1)
     for n, text in edits.items():
         assert active(page) == n
@@ -82,6 +86,13 @@ def test_edit_three_segments_confirm_and_reload(page, served) -> None:
     for n, text in edits.items():
         assert target_cell(page, n) == text
         assert page.inner_text(f'.row.unit[data-n="{n}"] .state') == "translated"
+
+
+def test_edit_three_segments_confirm_and_reload(page, served) -> None:
+    server, store = served
+    edits = EDITS
+    edit_confirm_and_reload(page, edits)
+    for n, text in edits.items():
         record = store.units[n]
         assert (record.target, record.state, record.changed_by) == (text, "translated", "ann")
 

@@ -14,7 +14,12 @@ from chromium import ARGS, BROWSER_MARKS, CHROMIUM
 from click.testing import CliRunner
 from conftest import REPO
 from review_fixtures import DOC_ID, GLOSSARY, make_run
-from test_review_browser import active, go_to, open_workspace_page, target_cell
+from test_review_browser import (
+    EDITS,
+    edit_confirm_and_reload,
+    go_to,
+    open_workspace_page,
+)
 
 from pipeline.cli import main
 from pipeline.memory import TranslationMemory
@@ -66,20 +71,9 @@ def page(browser, served) -> Iterator[object]:
 @BROWSER_MARKS[0]
 def test_edit_three_segments_confirm_reload_and_export(page, served) -> None:
     server, memory = served
-    edits = {1: "Wuzhen Summit of the World Internet Conference opens.",
-             2: "This year is the tenth World Internet Conference Wuzhen Summit.",
-             3: "Building a community with a shared future in cyberspace is its theme."}
-    go_to(page, 1)
+    edits = EDITS
+    edit_confirm_and_reload(page, edits)
     for n, text in edits.items():
-        assert active(page) == n
-        page.fill(f'.row.unit[data-n="{n}"] textarea', text)
-        page.keyboard.press("Control+Enter")
-        page.wait_for_selector(f'.row.unit.active[data-n="{n + 1}"]')
-    page.reload()
-    page.wait_for_selector("body[data-ready=all]")
-    for n, text in edits.items():
-        assert target_cell(page, n) == text
-        assert page.inner_text(f'.row.unit[data-n="{n}"] .state') == "translated"
         stored = memory.unit(n)
         assert (stored.target, stored.state, stored.changed_by, stored.origin) == (
             text, "translated", "ann", "human")
