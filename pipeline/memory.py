@@ -38,15 +38,15 @@ from rapidfuzz.distance import Levenshtein
 from . import counts
 from .errors import UserError
 from .exchange.tmx import TU, iter_tus, tmx_date, unit_inline_xml, unit_props
+from .han import has_han
 from .normalize import normalize_key, strip_punctuation
 from .textio import CONTROL_CHARS, MAX_LINE_CHARS
-from .units import TMMatch, Unit, leverage_label
+from .units import STATES, TMMatch, Unit, leverage_label
 
 SCHEMA_VERSION = 2
 DEFAULT_TM_PATH = Path("output/memory.sqlite")  # same default as flow.DEFAULT_TM
 HUMAN_ORIGINS = ("human", "tm-import", "aligned")
 STORED_ORIGINS = ("mt", *HUMAN_ORIGINS)
-STATES = ("draft", "translated", "reviewed", "approved", "rejected")
 MT_MARKS = frozenset({"mt", "mt!", "copy", "machine translation", "machine-translation",
                       "machinetranslation", "machine_translation"})
 CHUNK = 5000
@@ -416,7 +416,6 @@ def _open_text_lines(path: Path) -> Iterator[str]:
             raise UserError(f"cannot read: {exc}", path, line_no + 1) from exc
 
 
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _HEADER_WORDS = frozenset({
     "source", "target", "src", "tgt", "zh", "en", "zh-cn", "zh_cn", "en-us", "en-gb",
     "chinese", "english", "中文", "英文", "原文", "译文", "term", "translation", "text",
@@ -428,7 +427,7 @@ def is_header_line(source: str, target: str) -> bool:
     names = (source.strip().lower(), target.strip().lower())
     if all(name in _HEADER_WORDS for name in names):
         return True
-    return not _HAN.search(source) and all(
+    return not has_han(source) and all(
         re.fullmatch(r"[A-Za-z][A-Za-z_ -]{0,19}", name) for name in names)
 
 

@@ -21,9 +21,7 @@ from rapidfuzz.distance import Levenshtein
 from .errors import UserError
 from .memory import StoredUnit, TranslationMemory
 from .textio import read_text
-from .units import Flag, LayoutNote, RunResult, Segment, Unit
-
-REVIEWED_STATES = ("translated", "reviewed", "approved")
+from .units import CONFIRMED_STATES, Flag, LayoutNote, RunResult, Segment, Unit
 
 
 def effort(mt: str, final: str) -> dict[str, float]:
@@ -37,7 +35,7 @@ def effort(mt: str, final: str) -> dict[str, float]:
 
 def reviewed_mt(unit: Unit) -> bool:
     """Whether a person has seen this unit's MT (edited it, or confirmed it unchanged)."""
-    return bool(unit.mt_target) and unit.state in REVIEWED_STATES and (
+    return bool(unit.mt_target) and unit.state in CONFIRMED_STATES and (
         unit.origin in ("mt", "human"))
 
 

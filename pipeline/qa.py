@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from .errors import UserError
-from .han import HAN, has_han
+from .han import HAN, HAN_RANGES, has_han
 from .injection import echoes_only_latin, foreign_content
 from .numbers import find_numbers, match_numbers
 from .units import Flag, Unit
@@ -342,7 +342,7 @@ def check_omission(unit: Unit, stats: DocumentStats, limit: float = -3.0) -> lis
 
 # --------------------------------------------------------------------------- consistency
 
-_LABEL_ZH = re.compile(r"^\s*([\u3400-\u9fff]{1,8})\s*[:：]")
+_LABEL_ZH = re.compile(f"^\\s*([{HAN_RANGES}]{{1,8}})\\s*[:：]")
 _LABEL_EN = re.compile(r"^\s*([^:：\n]{1,40}?)\s*[:：]")
 
 

@@ -17,7 +17,6 @@ transaction; then the run's outputs are rebuilt from the memory.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from . import counts
 from .errors import UserError
 from .exchange.xliff import AltTrans, XliffFile, XliffUnit, read_xliff, write_xliff
 from .fsutil import atomic_write_text
+from .han import is_han
 from .memory import EditConflict, StoredUnit, TranslationMemory
 from .postedit import apply_memory, load_run, rebuild_outputs
 from .units import RunResult, TMMatch, Unit
@@ -35,7 +35,6 @@ XLIFF_STATES = {"translated": "translated", "reviewed": "signed-off", "approved"
 #: XLIFF ``state`` → our state, for states that record a person's decision.
 STATES_BACK = {"translated": "translated", "signed-off": "reviewed", "final": "approved"}
 _STATE_RANK = {"draft": 0, "rejected": 0, "translated": 1, "reviewed": 2, "approved": 3}
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def _collapse(text: str | None) -> str:
@@ -183,7 +182,7 @@ def _find_run(info: XliffFile, run_dir: Path | None, path: Path) -> Path:
 
 def _not_english(target: str) -> bool:
     letters = [c for c in target if c.isalpha()]
-    return bool(letters) and sum(bool(_HAN.match(c)) for c in letters) > len(letters) / 3
+    return bool(letters) and sum(is_han(c) for c in letters) > len(letters) / 3
 
 
 def _validate(records: list[XliffUnit], result: RunResult, path: Path) -> None:

@@ -27,6 +27,11 @@ UNTRANSLATED_KINDS = frozenset({"furniture", "marker", "ellipsis"})
 #: Unit origins (``Unit.origin``) written to TMX ``prop type="x-origin"``.
 ORIGINS = ("mt", "tm-exact", "tm-context", "tm-fuzzy", "aligned")
 
+#: Review states of a stored unit, in the order a unit moves through them.
+STATES = ("draft", "translated", "reviewed", "approved", "rejected")
+#: States in which a person has confirmed the target (a CAT tool's "translated" included).
+CONFIRMED_STATES = frozenset({"translated", "reviewed", "approved"})
+
 
 #: Kinds of :class:`InlineCode`: a pair (``open``/``close``, same ``id``) or one ``standalone``.
 CODE_KINDS = ("open", "close", "standalone")

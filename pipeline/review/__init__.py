@@ -7,8 +7,9 @@ only door to the translation memory. ``--export`` rebuilds the run's outputs fro
 
 from __future__ import annotations
 
+from ..units import STATES
 from .server import BackgroundServer, access_token, is_loopback, open_workspace, serve
-from .store import STATES, MemoryStore, Record, Store
+from .store import MemoryStore, Record, Store
 from .workspace import Workspace
 
 __all__ = ["BackgroundServer", "MemoryStore", "Record", "STATES", "Store", "Workspace",

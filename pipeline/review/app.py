@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import UserError
-from .store import STATES
+from ..units import STATES
 from .workspace import MAX_TARGET, NotFound, SaveConflict, Workspace
 
 TOKEN_HEADER = "x-tmpipe-token"

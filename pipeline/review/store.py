@@ -13,11 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-#: Unit states, in the order a unit moves through them.
-STATES = ("draft", "translated", "reviewed", "approved", "rejected")
-#: States that count as confirmed by a person.
-CONFIRMED_STATES = frozenset({"translated", "reviewed", "approved"})
-
 
 @dataclass(frozen=True)
 class Record:

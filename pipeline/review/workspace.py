@@ -21,8 +21,8 @@ from ..errors import UserError
 from ..glossary import Glossary, verify_terms
 from ..qa import TERM_CHECK, LengthRange, check_length_ratio, learn_length_range, run_checks
 from ..translate import flag_term_violations
-from ..units import Flag, Segment, Unit
-from .store import CONFIRMED_STATES, STATES, Conflict, Record, Store
+from ..units import CONFIRMED_STATES, STATES, Flag, Segment, Unit
+from .store import Conflict, Record, Store
 
 #: Flags about the machine draft: they stop applying once a person changed the text.
 DRAFT_CHECKS = frozenset({"engine", "echo", "tm-difference"})
