@@ -405,14 +405,21 @@ def english_edition(segments: Sequence[Segment], units: Sequence[Unit], layout: 
     return "".join(" ".join(parts) + "\n" for _, parts in sorted(paragraphs.items()))
 
 
-def segments_jsonl(segments: Sequence[Segment], text: str) -> str:
-    """One JSON object per segment: number, paragraph, kind, flags, text, offsets, lines."""
+def segments_jsonl(segments: Sequence[Segment], text: str,
+                   units: Sequence[Unit] = ()) -> str:
+    """One JSON object per segment: number, paragraph, kind, flags, text, offsets, lines,
+    and the ``risk`` of its translation when it has one."""
     from .segment.output import LineIndex, segment_record
 
     lines = LineIndex(text)
-    return "".join(
-        json.dumps(segment_record(s, lines), ensure_ascii=False) + "\n" for s in segments
-    )
+    risks = {u.number: u.risk for u in units if u.risk is not None}
+    out = []
+    for segment in segments:
+        record = segment_record(segment, lines)
+        if segment.number in risks:
+            record["risk"] = risks[segment.number]
+        out.append(json.dumps(record, ensure_ascii=False) + "\n")
+    return "".join(out)
 
 
 def write_outputs(
@@ -444,7 +451,8 @@ def write_outputs(
         atomic_write_text(
             stage / names["english"], english_edition(result.segments, result.units, layout)
         )
-        atomic_write_text(stage / names["segments"], segments_jsonl(result.segments, source_text))
+        atomic_write_text(stage / names["segments"],
+                          segments_jsonl(result.segments, source_text, result.units))
         write_report_json(stage / names["report_json"], result)
         write_report_html(stage / names["report_html"], result)
         if document is not None and "document" in names:

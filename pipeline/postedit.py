@@ -126,7 +126,11 @@ def apply_memory(result: RunResult, tm: TranslationMemory) -> int:
 
     A stored unit of this document replaces the run's unit only when it descends from
     it (the run's target is in its history), so a later run's TM fill is never undone.
+    A unit a person wrote or confirmed gets the risk of a vouched target
+    (:func:`pipeline.risk.settle`).
     """
+    from .risk import settle
+
     by_tuid = {u.tuid(result.doc_id): u for u in result.units}
     changed = 0
     for stored in tm.doc_units(result.doc_id):
@@ -144,6 +148,7 @@ def apply_memory(result: RunResult, tm: TranslationMemory) -> int:
         unit.mt_target = stored.mt_target
         unit.postedit = (effort(unit.mt_target, unit.target)
                          if reviewed_mt(unit) and unit.target != unit.mt_target else {})
+    settle(result.units)
     return changed
 
 

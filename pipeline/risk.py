@@ -6,8 +6,9 @@ repetition and echo, retries and engine repairs); :func:`assess` combines them w
 logistic model in ``risk_model.json`` into ``Unit.risk`` in [0, 1]: the estimated chance that
 the segment is among the worst fifth of its document by sentence chrF++ against a reference;
 a segment with a definite QA error (:data:`CRITICAL_CHECKS`) gets at least 0.5.
-A human translation-memory match of 100 % or more is not modelled: it gets
-:data:`TM_EXACT_RISK`. How the model was fitted is in ``bench/quality/README.md``.
+A target a person vouched for (:func:`vouched_by_person`: written or approved by a person,
+or a 100 % memory match of such a unit) is not modelled: it gets :data:`VOUCHED_RISK`.
+How the model was fitted is in ``bench/quality/README.md``.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from pathlib import Path
 from .han import has_han
 from .numbers import match_numbers
 from .qa import DocumentStats, document_stats
-from .units import Unit
+from .units import CONFIRMED_STATES, Unit
 
 MODEL_PATH = Path(__file__).with_name("risk_model.json")
 
-#: Risk of a human (or imported) translation-memory match of 100 % or more.
-TM_EXACT_RISK = 0.02
+#: Risk of a target a person vouched for (see :func:`vouched_by_person`).
+VOUCHED_RISK = 0.02
 
 #: Every signal :func:`unit_signals` measures, in the order of the model's features.
 SIGNALS = (
@@ -126,10 +127,31 @@ def load_model(path: Path = MODEL_PATH) -> RiskModel:
     return RiskModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def is_tm_exact(unit: Unit) -> bool:
-    """A human or imported memory match of 100 % or more, used as it is."""
-    return unit.origin in ("tm-exact", "tm-context") and (
-        unit.tm_match is None or unit.tm_match.origin != "mt")
+def vouched_by_person(unit: Unit) -> bool:
+    """Whether a person wrote or confirmed the target: a human target, machine translation
+    in a confirmed state, or a memory match of 100 % or more of a human, imported or
+    confirmed unit whose source differs in nothing a reviewer must fix (a number)."""
+    if unit.origin == "human":
+        return True
+    if unit.origin == "mt":
+        return unit.state in CONFIRMED_STATES
+    if unit.origin in ("tm-exact", "tm-context"):
+        match = unit.tm_match
+        if match is None:
+            return True
+        return not match.differences and (match.origin != "mt"
+                                          or match.state in CONFIRMED_STATES)
+    return False
+
+
+def settle(units: Sequence[Unit]) -> int:
+    """Give every unit a person vouched for :data:`VOUCHED_RISK` (after post-editing);
+    the others keep the risk the run estimated. Returns how many changed."""
+    changed = 0
+    for unit in units:
+        if unit.target.strip() and vouched_by_person(unit) and unit.risk != VOUCHED_RISK:
+            unit.risk, changed = VOUCHED_RISK, changed + 1
+    return changed
 
 
 def assess(units: Sequence[Unit], model: RiskModel | None = None,
@@ -140,8 +162,8 @@ def assess(units: Sequence[Unit], model: RiskModel | None = None,
     for unit in units:
         if not unit.segment.translatable or not unit.target.strip():
             unit.risk = 1.0 if unit.segment.translatable else None
-        elif is_tm_exact(unit):
-            unit.risk = TM_EXACT_RISK
+        elif vouched_by_person(unit):
+            unit.risk = VOUCHED_RISK
         else:
             signals = unit_signals(unit, stats)
             unit.risk = round(with_floor(model.predict(signals), signals), 3)

@@ -66,8 +66,22 @@ def _alt_trans(unit: Unit) -> list[AltTrans]:
     return alts
 
 
+def _risk_note(unit: Unit) -> tuple[str, str, int] | None:
+    """The unit's risk as a note, priority 1 (shown first) when it is high."""
+    from .risk import VOUCHED_RISK, load_model
+
+    if unit.risk is None or unit.risk == VOUCHED_RISK:
+        return None
+    if unit.risk >= load_model().high:
+        return ("tmpipe-risk", f"risk {unit.risk:.2f}: high, check this segment first", 1)
+    return ("tmpipe-risk", f"risk {unit.risk:.2f}", 3)
+
+
 def _notes(unit: Unit) -> list[tuple[str, str, int]]:
     notes = [("tmpipe", f"origin: {unit.leverage}", 3)]
+    risk = _risk_note(unit)
+    if risk is not None:
+        notes.append(risk)
     for match in unit.terms:
         notes.append(("tmpipe-glossary",
                       f"{match.term.source} → {match.term.target} (required rendering)", 2))
@@ -101,6 +115,8 @@ def xliff_units(result: RunResult, target_mode: str = "mt",
                            group=group, notes=_notes(unit), alt_trans=_alt_trans(unit))
         if tuid in versions:
             record.props["x-version"] = str(versions[tuid])
+        if unit.risk is not None:
+            record.props["x-risk"] = f"{unit.risk:.3f}"
         if target_mode == "source":
             record.target, record.state, record.state_qualifier = (
                 unit.source, "needs-translation", "")

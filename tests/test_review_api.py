@@ -16,6 +16,7 @@ with warnings.catch_warnings():  # Starlette 1.10 would rather have httpx2
 from pipeline.errors import UserError
 from pipeline.review import access_token, is_loopback, open_workspace
 from pipeline.review.app import CSP, MAX_BODY, create_app
+from pipeline.risk import VOUCHED_RISK
 
 TOKEN = "test-token-0123456789"
 HEADERS = {"X-Tmpipe-Token": TOKEN}
@@ -107,6 +108,8 @@ def test_confirm_reruns_qa_and_glossary_at_once(client, store) -> None:
     assert [f["message"] for f in flags if f["check"] == "term-violation"] == [
         '世界互联网大会乌镇峰会: expected "World Internet Conference Wuzhen Summit"']
     assert one["flags"] == []
+    assert one["risk"] > VOUCHED_RISK  # the run's estimate, until a person decides
+    assert response.json()["unit"]["risk"] == VOUCHED_RISK
 
 
 def test_stale_save_is_a_conflict_showing_both_texts(client, store) -> None:

@@ -23,11 +23,13 @@ from pipeline.qa import document_stats, run_checks
 from pipeline.report import build_report_json, print_text_report, render_report_html
 from pipeline.risk import (
     SIGNALS,
-    TM_EXACT_RISK,
+    VOUCHED_RISK,
     RiskModel,
     assess,
     load_model,
+    settle,
     unit_signals,
+    vouched_by_person,
 )
 from pipeline.units import MTRequest, Segment, TMMatch, Unit
 
@@ -112,9 +114,32 @@ def test_human_exact_match_is_low_risk_and_empty_target_is_certain() -> None:
     units[1].target = ""
     furniture = Unit(Segment(11, 11, "责任编辑:张三", [(0, 7)], kind="furniture"))
     assess([*units, furniture])
-    assert units[0].risk == TM_EXACT_RISK
+    assert units[0].risk == VOUCHED_RISK
     assert units[1].risk == 1.0
     assert furniture.risk is None
+
+
+def test_a_persons_decision_replaces_the_estimate_unconfirmed_mt_keeps_it() -> None:
+    units = _units()
+    for unit in units:
+        unit.risk, unit.state = 0.7, "draft"
+    units[0].origin, units[0].state = "human", "translated"
+    units[1].state = "approved"  # MT a person approved
+    units[2].origin = "tm-exact"  # a fill from MT nobody confirmed
+    units[2].tm_match = TMMatch(units[2].source, units[2].target, 100.0, "exact", "mt",
+                                state="draft")
+    units[3].origin = "tm-exact"
+    units[3].tm_match = TMMatch(units[3].source, units[3].target, 100.0, "exact", "mt",
+                                state="approved")
+    units[4].origin = "tm-fuzzy"  # a fuzzy fill is never vouched for
+    units[4].tm_match = TMMatch(units[4].source, units[4].target, 90.0, "fuzzy", "human")
+    assert [vouched_by_person(u) for u in units[:5]] == [True, True, False, True, False]
+    differs = Unit(units[0].segment, target="x", origin="tm-exact", tm_match=TMMatch(
+        "x", "x", 100.0, "exact", "human", differences=("number 2015→2016",)))
+    assert not vouched_by_person(differs)
+    assert settle(units) == 3
+    assert [u.risk for u in units[:5]] == [VOUCHED_RISK, VOUCHED_RISK, 0.7, VOUCHED_RISK, 0.7]
+    assert all(u.risk == 0.7 for u in units[5:]) and settle(units) == 0
 
 
 # --------------------------------------------------------------------------- through a run

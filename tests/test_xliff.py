@@ -285,3 +285,40 @@ def test_an_edit_made_since_the_export_is_never_overwritten(work: Path) -> None:
     twice = _import(work, again.with_name("edited.xlf"))
     assert twice.exit_code == 0 and "0 edited" in twice.output
     assert _stats(work) == {"human": {"translated": 1}, "mt": {"approved": 3}}
+
+
+def test_risk_travels_to_the_cat_tool_and_gives_way_to_a_person(work: Path) -> None:
+    from pipeline.memory import TranslationMemory
+    from pipeline.risk import VOUCHED_RISK, load_model
+
+    report = json.loads((work / "out" / "report.json").read_text(encoding="utf-8"))
+    risks = {u["tuid"]: u["risk"] for u in report["units"]}
+    path = _export(work)
+    if XSD.is_file():
+        schema = etree.XMLSchema(etree.parse(str(XSD)))
+        assert schema.validate(etree.parse(str(path))), schema.error_log.last_error
+    units = {u.get("id"): u for u in etree.parse(str(path)).iterfind(".//x:trans-unit", NS)}
+    for tuid, risk in risks.items():
+        unit = units[tuid]
+        assert unit.findtext(".//x:prop[@prop-type='x-risk']", namespaces=NS) == f"{risk:.3f}"
+        note = next(n for n in unit.iterfind("x:note", NS) if n.get("from") == "tmpipe-risk")
+        assert note.text.startswith(f"risk {risk:.2f}")
+        assert (note.get("priority") == "1") == (risk >= load_model().high)
+    segments = [json.loads(line) for line in
+                (work / "out" / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {f"doc:{s['number']}": s["risk"] for s in segments if "risk" in s} == risks
+
+    edited = _edit(path, {"doc:2": "The Wuzhen Summit opens"}, confirm=False)
+    assert _import(work, edited).exit_code == 0
+    report = json.loads((work / "out" / "report.json").read_text(encoding="utf-8"))
+    after = {u["tuid"]: u["risk"] for u in report["units"]}
+    assert after["doc:2"] == VOUCHED_RISK
+    assert {k: v for k, v in after.items() if k != "doc:2"} == {
+        k: v for k, v in risks.items() if k != "doc:2"}  # unconfirmed MT keeps its risk
+    with TranslationMemory(work / "tm.sqlite") as tm:
+        props = {u.tuid: u.props for u in tm.doc_units("doc")}
+    assert "x-risk" not in props["doc:2"] and "x-risk" in props["doc:3"]
+    again = _export(work)
+    unit = next(u for u in etree.parse(str(again)).iterfind(".//x:trans-unit", NS)
+                if u.get("id") == "doc:2")
+    assert not [n for n in unit.iterfind("x:note", NS) if n.get("from") == "tmpipe-risk"]

@@ -20,6 +20,7 @@ from pathlib import Path
 from ..errors import UserError
 from ..glossary import Glossary, verify_terms
 from ..qa import TERM_CHECK, LengthRange, check_length_ratio, learn_length_range, run_checks
+from ..risk import VOUCHED_RISK
 from ..translate import flag_term_violations
 from ..units import CONFIRMED_STATES, STATES, Flag, Segment, Unit
 from .store import Conflict, Record, Store
@@ -198,7 +199,8 @@ class Workspace:
             "flags": [_flag_dict(f) for f in unit.flags],
             "segment_flags": list(unit.segment.flags),
             "violations": sum(f.check == TERM_CHECK for f in unit.flags),
-            "risk": row.risk,
+            "risk": VOUCHED_RISK if row.risk is not None and record and (
+                record.origin == "human" or record.state in CONFIRMED_STATES) else row.risk,
         }
 
     def listing(self) -> dict:
