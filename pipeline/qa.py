@@ -232,7 +232,7 @@ def check_not_a_translation(unit: Unit, bounds: LengthRange | None) -> list[Flag
 # --------------------------------------------------------------------------- omission
 
 #: English function words left out when counting content words.
-_STOPWORDS = frozenset("""
+ENGLISH_STOPWORDS = frozenset("""
 a an the of to in on for and or but nor with by from at as is are was were be been being am
 it its this that these those which who whom whose what when where why how than then there
 their theirs they them we our ours us you your he his him she her i my me not no so such also
@@ -259,7 +259,7 @@ def _is_punct(word: str) -> bool:
 
 def target_content_words(text: str) -> list[str]:
     """Content words of an English text: words and numbers that are not function words."""
-    return [w for w in _WORD.findall(text) if w.lower() not in _STOPWORDS]
+    return [w for w in _WORD.findall(text) if w.lower() not in ENGLISH_STOPWORDS]
 
 
 @dataclass(frozen=True)

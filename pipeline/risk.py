@@ -1,10 +1,11 @@
 """Per-segment risk: how likely a translation is poor, estimated without a reference.
 
-:func:`unit_signals` measures a unit (the engine's token log-probabilities, the length and
-content-word ratios against the document's, numbers, Chinese left, glossary terms,
-repetition and echo, retries and engine repairs); :func:`assess` combines them with the
+:func:`unit_signals` measures a unit (the engine's token log-probabilities, the share of
+dictionary-known source words the target does not render (:mod:`pipeline.lexicon`), the
+length and content-word ratios against the document's, numbers, Chinese left, glossary
+terms, repetition and echo, retries and engine repairs); :func:`assess` combines them with the
 logistic model in ``risk_model.json`` into ``Unit.risk`` in [0, 1]: the estimated chance that
-the segment is among the worst fifth of its document by sentence chrF++ against a reference;
+the segment is among the worst 30 % of its document by sentence chrF++ against a reference;
 a segment with a definite QA error (:data:`CRITICAL_CHECKS`) gets at least 0.5.
 A target a person vouched for (:func:`vouched_by_person`: written or approved by a person,
 or a 100 % memory match of such a unit) is not modelled: it gets :data:`VOUCHED_RISK`.
@@ -21,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .han import has_han
+from .lexicon import coverage
 from .numbers import match_numbers
 from .qa import DocumentStats, document_stats
 from .units import CONFIRMED_STATES, Unit
@@ -36,6 +38,7 @@ SIGNALS = (
     "lp_min",  # minus the lowest token log-probability
     "lp_low",  # share of tokens under 10 % probability
     "lp_missing",  # 1 when the engine gave no log-probabilities
+    "uncovered",  # share of dictionary-known source words with no gloss in the target
     "length_short",  # robust deviations below the document's length ratio
     "length_long",  # robust deviations above it
     "content_short",  # robust deviations below the document's content-word ratio
@@ -66,6 +69,7 @@ def unit_signals(unit: Unit, stats: DocumentStats) -> dict[str, float]:
         "lp_min": -confidence["min"] if "min" in confidence else math.nan,
         "lp_low": confidence["low_share"] if "low_share" in confidence else math.nan,
         "lp_missing": 0.0 if "mean" in confidence else 1.0,
+        "uncovered": coverage(unit.source, unit.target).uncovered,
         "length_short": max(0.0, -length_z),
         "length_long": max(0.0, length_z),
         "content_short": max(0.0, -content_z),
