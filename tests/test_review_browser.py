@@ -57,8 +57,12 @@ def active(page) -> int:
 
 
 def go_to(page, n: int) -> None:
+    """Activate segment ``n`` and wait for its detail panel (the unit as the server has it
+    now: a save racing that load would otherwise hand the page the newer version)."""
     page.click(f'.row.unit[data-n="{n}"] .num')
     page.wait_for_selector(f'.row.unit.active[data-n="{n}"] textarea')
+    page.wait_for_function("n => document.getElementById('p-n').textContent === String(n)",
+                           arg=n)
 
 
 def target_cell(page, n: int) -> str:
