@@ -237,3 +237,22 @@ def test_bench_fit_recovers_a_signal(tmp_path: Path) -> None:
     model = bench.fit(rows, ("x", "y"))
     result = bench.evaluate(bench.predict(model, rows), rows)
     assert model["weights"][0] > 0 and result["rho"] < -0.9 and result["precision"] == 1.0
+
+
+def test_bench_known_bad_judges_a_merged_reference_by_the_groups_text() -> None:
+    import sys
+
+    sys.path.insert(0, str(REPO / "bench" / "quality"))
+    import risk as bench
+
+    reference = ("The summit opened in Wuzhen on Tuesday, and leaders from many countries "
+                 "attended its first session.")
+    sources = ((1, "峰会周二在乌镇开幕。"), (2, "多国领导人出席了首场会议。"))
+    first, second = (Unit(Segment(n, 1, text, [(0, len(text))]), origin="mt")
+                     for n, text in sources)
+    first.target, second.target = "The summit opened in Wuzhen on Tuesday.", "Leaders came."
+    assert bench.known_bad(first, reference) == ["dropped"]  # alone against the whole
+    joined = f"{first.target} Leaders from many countries attended its first session."
+    assert bench.known_bad(first, reference, joined) == []
+    assert bench.known_bad(second, reference, f"{first.target} {second.target}") == [
+        "dropped"]

@@ -1,6 +1,7 @@
 """Risk without a reference: how well ``pipeline.risk`` finds the poor segments.
 
     .venv/bin/python bench/quality/risk.py [--sets a,c] [--threads N] [--write-model]
+    .venv/bin/python bench/quality/risk.py --cost N [--cost-set a] [--threads N]
 
 For each set with a reference, the article (a) and news40 (c), the segments are translated
 once by ``bench/quality/run.py`` in its ``logprobs`` configuration (the default engine
@@ -10,7 +11,7 @@ signals of every segment (:func:`pipeline.risk.unit_signals`) and its sentence c
 against the reference are cached in ``output/bench/risk-signals-<set>.json``.
 
 A logistic model (L2-regularised, standardised signals, plain numpy gradient descent) is
-fitted on one set to predict "among the worst 20 % of the set by sentence chrF++" and
+fitted on one set to predict "among the worst 30 % of the set by sentence chrF++" and
 evaluated on the other, both ways, for each signal alone and for the combination:
 Spearman ρ between risk and chrF++, precision of the riskiest 20 % (share of them among the
 worst 20 %), and recall of the known-bad segments in the riskiest 20 %. Known bad, defined
@@ -18,8 +19,11 @@ mechanically: a dropped clause (target under 60 % of the reference's length, ref
 40 characters or more), a wrong number (a source number missing or wrong,
 ``pipeline.numbers.match_numbers`` errors), Chinese left in the target. The cost is the
 harness's s/segment with log-probabilities on (``logprobs``) versus off (``wordturn``) on
-the same segments, plus the time :func:`pipeline.risk.assess` takes. ``--write-model``
-fits the chosen signals on both sets together and writes ``pipeline/risk_model.json``.
+the same segments, plus the time :func:`pipeline.risk.assess` takes; ``--cost N`` measures
+it in one run instead: the first N segments of a set translated by the run's translation
+step with risk off, on, on, off (ABBA, no cache, the model loaded once), risk on including
+:func:`pipeline.risk.assess`. ``--write-model`` fits the chosen signals on both sets
+together and writes ``pipeline/risk_model.json``.
 """
 
 from __future__ import annotations
@@ -44,9 +48,14 @@ SEED_MT = REPO / "tests" / "golden" / "seed_mt.en.txt"
 CONFIG = "logprobs"
 BASELINE = "wordturn"
 WORST = 0.2
+#: The model learns "among the worst 30 %": with 40 segments, a fifth is 8 examples.
+FIT_WORST = 0.3
 #: The signals of the committed model (those that earned their place, bench/quality/README).
-KEPT = ("lp_mean", "lp_min", "lp_low", "length_short", "content_short", "numbers",
-        "untranslated", "terms", "repetition")
+KEPT = ("lp_mean", "uncovered", "length_short", "numbers", "untranslated", "terms",
+        "repetition")
+#: Version of the chrF++ and known-bad labels in the signal cache (2: merged references
+#: scored by group).
+LABELS = 2
 #: L2 penalty (on standardised weights); strong, the sets are small.
 L2 = 1.0
 
@@ -152,22 +161,33 @@ def _check(units: list[Unit], refs) -> None:
     run_checks(units)
 
 
-def _chrf(units: list[Unit], refs, paragraphs: int) -> list[tuple[float | None, str | None]]:
-    """Sentence chrF++ of each unit against its reference sentence.
+def _chrf(units: list[Unit], refs, paragraphs: int
+          ) -> list[tuple[float | None, str | None, str]]:
+    """Sentence chrF++ of each unit against its reference sentence: ``(chrF++, reference,
+    the target scored)``.
 
     The article's reference sentences are found by aligning the recorded seed MT of the
     whole article (``tests/golden/seed_mt.en.txt``) as ``tmpipe run`` does, so the mapping
     does not depend on the output scored and works for a prefix of the article too; units
-    whose alignment is not confident enough to be scored by ``tmpipe run`` get None.
+    whose alignment is not confident enough to be scored by ``tmpipe run`` get None. Units
+    sharing one reference sentence (a 2-1 or 3-1 link: the reference merged them) are
+    scored together, as ``tmpipe run`` scores them: their targets joined, each unit getting
+    the group's score.
     """
     from pipeline.score import sentence_scores
 
     if refs is None:
-        refs = _article_references(paragraphs)
-        return [(sentence_scores(u.target, refs[u.number])["chrf"], refs[u.number])
-                if u.number in refs else (None, None) for u in units]
-    return [(sentence_scores(u.target, ref)["chrf"], ref) for u, ref in zip(units, refs,
-                                                                           strict=True)]
+        by_number = _article_references(paragraphs)
+        joined: dict[str, str] = {}
+        for u in units:
+            if u.number in by_number:
+                ref = by_number[u.number]
+                joined[ref] = f"{joined[ref]} {u.target}" if ref in joined else u.target
+        return [(sentence_scores(joined[by_number[u.number]], by_number[u.number])["chrf"],
+                 by_number[u.number], joined[by_number[u.number]])
+                if u.number in by_number else (None, None, u.target) for u in units]
+    return [(sentence_scores(u.target, ref)["chrf"], ref, u.target)
+            for u, ref in zip(units, refs, strict=True)]
 
 
 def _article_references(paragraphs: int) -> dict[int, str]:
@@ -185,13 +205,15 @@ def _article_references(paragraphs: int) -> dict[int, str]:
     return {u.number: u.reference for u in units if u.scores and u.reference}
 
 
-def known_bad(unit: Unit, reference: str | None) -> list[str]:
-    """The mechanical known-bad categories a unit falls in."""
+def known_bad(unit: Unit, reference: str | None, scored: str | None = None) -> list[str]:
+    """The mechanical known-bad categories a unit falls in (``scored``: the target compared
+    with the reference, the group's joined targets where the reference merged units)."""
     from pipeline.han import has_han
     from pipeline.numbers import match_numbers
 
     bad = []
-    if reference and len(reference) >= 40 and len(unit.target) < 0.6 * len(reference):
+    scored = unit.target if scored is None else scored
+    if reference and len(reference) >= 40 and len(scored) < 0.6 * len(reference):
         bad.append("dropped")
     if any(p.severity == "error" for p in match_numbers(unit.source, unit.target)):
         bad.append("number")
@@ -213,7 +235,8 @@ def signals_for(set_name: str, threads: int, cache: Path | None = None) -> dict:
     if path.is_file():
         cached = json.loads(path.read_text(encoding="utf-8"))
         if (cached.get("targets") == [r["target"] for r in data["units"]]
-                and cached.get("signal_names") == list(SIGNALS)):
+                and cached.get("signal_names") == list(SIGNALS)
+                and cached.get("labels") == LABELS):
             return cached
     units, refs, paragraphs = _units(set_name, data)
     _check(units, refs)
@@ -224,11 +247,13 @@ def signals_for(set_name: str, threads: int, cache: Path | None = None) -> dict:
         assess(units, stats=stats)
     risk_seconds = time.perf_counter() - start
     scored = _chrf(units, refs, paragraphs)
-    out = {"set": set_name, "targets": [u.target for u in units], "signal_names": list(SIGNALS),
+    out = {"set": set_name, "labels": LABELS, "targets": [u.target for u in units],
+           "signal_names": list(SIGNALS),
            "risk_seconds": risk_seconds,
            "mt_seconds": _seconds(data),
-           "rows": [{"number": u.number, "signals": s, "chrf": c, "bad": known_bad(u, ref)}
-                    for u, s, (c, ref) in zip(units, rows, scored, strict=True)]}
+           "rows": [{"number": u.number, "signals": s, "chrf": c,
+                     "bad": known_bad(u, ref, joined)}
+                    for u, s, (c, ref, joined) in zip(units, rows, scored, strict=True)]}
     path.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return out
 
@@ -245,7 +270,7 @@ def _matrix(rows: list[dict], features: tuple[str, ...], impute: dict[str, float
 
 def _labels(rows: list[dict]) -> np.ndarray:
     chrf = np.array([r["chrf"] for r in rows], dtype=float)
-    cut = np.quantile(chrf, WORST)
+    cut = np.quantile(chrf, FIT_WORST)
     return (chrf <= cut).astype(float)
 
 
@@ -329,10 +354,22 @@ def main(argv=None) -> int:
     ap.add_argument("--cached-only", action="append", default=[], metavar="SET=FILE",
                     help="use the longest prefix of SET whose model calls are in the "
                          "completion cache FILE instead of running the harness")
+    ap.add_argument("--cost", type=int, default=0, metavar="N",
+                    help="measure risk on vs off on the first N segments (ABBA) and stop")
+    ap.add_argument("--cost-set", default="a", choices=("a", "c"))
     ap.add_argument("--write-model", action="store_true",
                     help="fit the kept signals on all sets and write pipeline/risk_model.json")
     args = ap.parse_args(argv)
     from pipeline.risk import SIGNALS
+
+    if args.cost:
+        sys.path.insert(0, str(REPO / "bench" / "quality"))
+        cost = measure_cost(args.cost_set, args.cost, args.threads)
+        print(f"set {cost['set']}, first {cost['segments']} segments, two passes each: risk "
+              f"off {cost['off_s']} s, on {cost['on_s']} s, on vs off {cost['ratio']:.3f}×")
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / f"risk-cost-{cost['set']}.json").write_text(json.dumps(cost, indent=1))
+        return 0
 
     names = [s for s in args.sets.split(",") if s]
     caches = {k: Path(v) for k, _, v in (c.partition("=") for c in args.cached_only)}
@@ -366,12 +403,51 @@ def main(argv=None) -> int:
         risks = np.sort(predict(model, rows, floor=True))
         model["high"] = round(float(risks[int(len(risks) * (1 - WORST))]), 3)
         model["fitted_on"] = {s: len(_scored(data[s])) for s in names}
-        model["label"] = f"sentence chrF++ among the worst {int(WORST * 100)} % of its set"
+        model["label"] = f"sentence chrF++ among the worst {int(FIT_WORST * 100)} % of its set"
         path = REPO / "pipeline" / "risk_model.json"
         path.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {path.relative_to(REPO)}")
     (OUT / "risk-summary.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     return 0
+
+
+def measure_cost(set_name: str, n: int, threads: int) -> dict:
+    """Wall seconds of translating the first ``n`` segments of a set with risk off and on
+    (ABBA order, each pass uncached, one loaded model), risk on including the scoring."""
+    import tempfile
+
+    import run as harness
+
+    from pipeline.engines import modelstore
+    from pipeline.engines.llamacpp import XllamaBackend, default_threads
+    from pipeline.glossary import load_glossary
+    from pipeline.qa import document_stats
+    from pipeline.risk import assess
+
+    glossary = load_glossary(harness.GLOSSARY)
+    units, previous, refs, _paragraphs = {"a": harness.load_set_a,
+                                          "c": harness.load_set_c}[set_name](glossary)
+    units, previous = units[:n], previous[:n]
+    backend = XllamaBackend(modelstore.embedded_model_path(), threads or default_threads(),
+                            2048)
+    seconds = {"off": 0.0, "on": 0.0}
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, mode in enumerate(("off", "on", "on", "off")):
+            model = harness.CachedModel(path=Path(tmp) / f"pass{k}.jsonl", threads=1)
+            model.backend = backend
+            part = [Unit(segment=u.segment, terms=list(u.terms)) for u in units]
+            start = time.perf_counter()
+            harness.translate(part, previous, [None] * len(part),
+                              harness.CONFIGS[CONFIG if mode == "on" else BASELINE], model)
+            if mode == "on":
+                _check(part, refs)
+                assess(part, stats=document_stats(part))
+            seconds[mode] += time.perf_counter() - start
+            print(f"cost pass {k + 1}/4 ({mode}): {time.perf_counter() - start:.1f}s",
+                  file=sys.stderr, flush=True)
+    return {"set": set_name, "segments": len(units), "off_s": round(seconds["off"], 1),
+            "on_s": round(seconds["on"], 1),
+            "ratio": round(seconds["on"] / max(1e-9, seconds["off"]), 3)}
 
 
 def _seconds(data: dict) -> float:
@@ -392,16 +468,23 @@ def _cost(set_name: str, data: dict) -> dict:
         s_on = _seconds(json.loads(on.read_text()))
         s_off = _seconds(json.loads(off.read_text()))
         out["ratio"] = round((s_on + data["risk_seconds"]) / max(1e-9, s_off), 3)
+    measured = OUT / f"risk-cost-{set_name}.json"
+    if measured.is_file():  # --cost: on vs off in one run
+        out["measured"] = json.loads(measured.read_text())
     return out
 
 
 def print_table(results: dict) -> None:
     for s, info in results["sets"].items():
         cost = info["cost"]
-        ratio = f"{cost['ratio']:.3f}×" if "ratio" in cost else "n/a (no baseline run)"
+        ratio = f"{cost['ratio']:.3f}× (cached timings)" if "ratio" in cost else "n/a"
+        if "measured" in cost:
+            m = cost["measured"]
+            ratio = f"{m['ratio']:.3f}× (--cost, first {m['segments']} segments, ABBA)"
         print(f"set {s}: {info['segments']} segments, {info['scored']} with a reference, "
-              f"{info['known_bad']} known bad; MT {cost['mt_s_per_segment']} s/seg, risk "
-              f"{cost['risk_s_per_segment']} s/seg, cost with risk on vs off {ratio}")
+              f"{info['known_bad']} known bad; MT {cost['mt_s_per_segment']} s/seg as "
+              f"cached, risk {cost['risk_s_per_segment']} s/seg, cost with risk on vs off "
+              f"{ratio}")
     for pair, table in results["evaluations"].items():
         print(f"\nfit → evaluate: {pair}")
         print(f"{'signals':16} {'ρ':>7} {'prec@20%':>9} {'recall':>7} {'ρ raw':>7}")
