@@ -73,6 +73,14 @@ def target_prefixes(text: str) -> set[str]:
 def load_lexicon(path: Path | None = None) -> dict[str, tuple[str, ...]]:
     """Simplified headword → stems of its glosses, read from CC-CEDICT."""
     path = path or data_path()
+    try:
+        return _read(path)
+    except OSError as exc:
+        raise UserError(f"cannot read the risk score's dictionary: {exc.strerror or exc}",
+                        path) from exc
+
+
+def _read(path: Path) -> dict[str, tuple[str, ...]]:
     if path.stat().st_size > MAX_BYTES:
         raise UserError("dictionary file is larger than expected", path)
     entries: dict[str, set[str]] = {}

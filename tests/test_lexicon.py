@@ -61,6 +61,8 @@ def test_a_broken_dictionary_file_is_refused_with_its_name(tmp_path: Path) -> No
     with pytest.raises(UserError) as caught:
         load_lexicon(big)
     assert str(big) in str(caught.value)
+    with pytest.raises(UserError, match="cannot read"):
+        load_lexicon(tmp_path)  # a folder
     odd = tmp_path / "odd.txt"
     odd.write_bytes(b"# comment\n\xff\xfe not an entry\n"
                     + "詞 词 [ci2] /word/term/\n".encode())
