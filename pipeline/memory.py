@@ -983,9 +983,10 @@ class TranslationMemory:
 
         A changed target becomes origin ``human`` (the MT text it replaced kept in
         ``mt_target``); an unchanged target keeps its origin (MT a person confirmed stays
-        ``mt``) with the new state; the machine's risk estimate (``x-risk``) is dropped, a
-        person's decision replaces it. The superseded version goes to the history. Raises
-        :class:`EditConflict` when the unit is no longer at ``expected_version``.
+        ``mt``) with the new state; the machine's risk estimate (``x-risk``, ``x-risk-why``)
+        is dropped, a person's decision replaces it. The superseded version goes to the
+        history. Raises :class:`EditConflict` when the unit is no longer at
+        ``expected_version``.
         """
         if state not in STATES:
             raise UserError(f"unknown state {state!r}; use one of {', '.join(STATES)}")
@@ -1013,7 +1014,7 @@ class TranslationMemory:
                 "UPDATE units SET target = ?, origin = ?, state = ?, mt_target = ?, "
                 "changed_at = ?, changed_by = ?, version = version + 1, target_xml = "
                 "CASE WHEN ? THEN NULL ELSE target_xml END, props = CASE WHEN json_valid(props)"
-                " THEN json_remove(props, '$.\"x-risk\"') ELSE props END "
+                " THEN json_remove(props, '$.\"x-risk\"', '$.\"x-risk-why\"') ELSE props END "
                 "WHERE id = ? AND version = ?",
                 (new_target, origin, state, mt_target, tmx_date(), reviewer, changed,
                  unit_id, expected_version))

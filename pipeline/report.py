@@ -84,7 +84,8 @@ def unit_dict(unit: Unit, doc_id: str, layout: Sequence[LayoutNote] = ()) -> dic
         "scores": dict(unit.scores), "layout": _layout_for(layout, unit.number),
         "state": unit.state, "leverage": unit.leverage, "changed_by": unit.changed_by,
         "mt_target": unit.mt_target or None, "postedit": dict(unit.postedit) or None,
-        "risk": unit.risk, "confidence": dict(unit.confidence),
+        "risk": unit.risk, "risk_reasons": list(unit.risk_reasons),
+        "confidence": dict(unit.confidence),
     }
 
 
@@ -258,9 +259,12 @@ def print_text_report(result: RunResult, console=None, limit: int | None = None)
                         ("flags", 3)):
         table.add_column(name, ratio=ratio or None, overflow="fold", no_wrap=not ratio)
     for unit in text_order(report["units"])[:limit]:
-        flags = "\n".join(f"[{_SEVERITY_STYLE.get(f['severity'], 'yellow')}]"
-                          f"{escape_rich(f['check'])}[/]: {escape_rich(f['message'])}"
-                          for f in unit["flags"])
+        lines = [f"[red]why[/]: {escape_rich('; '.join(unit['risk_reasons']))}"] if unit.get(
+            "risk_reasons") else []
+        lines += [f"[{_SEVERITY_STYLE.get(f['severity'], 'yellow')}]"
+                  f"{escape_rich(f['check'])}[/]: {escape_rich(f['message'])}"
+                  for f in unit["flags"]]
+        flags = "\n".join(lines)
         risk = "-" if unit["risk"] is None else f"{unit['risk']:.2f}"
         table.add_row(str(unit["number"]), risk, escape_rich(_badge(unit)[1]),
                       escape_rich(unit["source"]), escape_rich(unit["target"]), flags)

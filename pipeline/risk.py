@@ -85,6 +85,38 @@ def unit_signals(unit: Unit, stats: DocumentStats) -> dict[str, float]:
     }
 
 
+#: What a signal that raises the risk says to a reviewer (see :func:`explain`).
+REASONS = {
+    "lp_mean": "the engine was unsure of its wording",
+    "uncovered": "source words with no rendering found",
+    "length_short": "shorter than this document's translations usually are",
+    "numbers": "a number missing or changed",
+    "untranslated": "Chinese left in the translation",
+    "terms": "a required glossary term missing",
+    "repetition": "repeated text",
+}
+#: A signal is a reason when it adds at least this much to the model's log-odds.
+REASON_MIN = 0.3
+
+
+def explain(unit: Unit, signals: Mapping[str, float], model: RiskModel,
+            limit: int = 3) -> list[str]:
+    """Why a unit's risk is high, in words: its critical QA errors, then the signals that
+    raise the model's log-odds most (at least :data:`REASON_MIN`), at most ``limit``."""
+    reasons = sorted({f"QA error: {f.check}" for f in unit.flags
+                      if f.severity == "error" and f.check in CRITICAL_CHECKS})
+    raised = sorted(((name, model.contribution(name, signals)) for name in model.features
+                     if name in REASONS), key=lambda item: -item[1])
+    for name, amount in raised:
+        if amount < REASON_MIN or len(reasons) >= limit:
+            break
+        text = REASONS[name]
+        if name == "uncovered":
+            text += ": " + ", ".join(coverage(unit.source, unit.target).missing[:4])
+        reasons.append(text)
+    return reasons[:limit]
+
+
 def with_floor(risk: float, signals: Mapping[str, float]) -> float:
     """A segment with a critical QA error gets at least 0.5 (``0.5 + risk / 2``): ranked
     above the segments the model alone finds more likely fine than not."""
@@ -104,14 +136,16 @@ class RiskModel:
     high: float  # risk from which a segment counts as high risk
 
     def predict(self, signals: Mapping[str, float]) -> float:
-        z = self.bias
-        for name, mean, scale, weight in zip(self.features, self.mean, self.scale,
-                                             self.weights, strict=True):
-            value = signals.get(name, math.nan)
-            if math.isnan(value):
-                value = self.impute.get(name, mean)
-            z += weight * (value - mean) / scale
+        z = self.bias + sum(self.contribution(name, signals) for name in self.features)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def contribution(self, name: str, signals: Mapping[str, float]) -> float:
+        """What feature ``name`` adds to the log-odds (0 for an average value)."""
+        i = self.features.index(name)
+        value = signals.get(name, math.nan)
+        if math.isnan(value):
+            value = self.impute.get(name, self.mean[i])
+        return self.weights[i] * (value - self.mean[i]) / self.scale[i]
 
     @classmethod
     def from_dict(cls, data: Mapping) -> RiskModel:
@@ -154,16 +188,18 @@ def settle(units: Sequence[Unit]) -> int:
     changed = 0
     for unit in units:
         if unit.target.strip() and vouched_by_person(unit) and unit.risk != VOUCHED_RISK:
-            unit.risk, changed = VOUCHED_RISK, changed + 1
+            unit.risk, unit.risk_reasons, changed = VOUCHED_RISK, [], changed + 1
     return changed
 
 
 def assess(units: Sequence[Unit], model: RiskModel | None = None,
            stats: DocumentStats | None = None) -> None:
-    """Set ``unit.risk`` on every translatable unit with a target (None on the others)."""
+    """Set ``unit.risk`` on every translatable unit with a target (None on the others),
+    and ``unit.risk_reasons`` (:func:`explain`) on those at or above the model's ``high``."""
     model = model or load_model()
     stats = stats or document_stats(units)
     for unit in units:
+        unit.risk_reasons = []
         if not unit.segment.translatable or not unit.target.strip():
             unit.risk = 1.0 if unit.segment.translatable else None
         elif vouched_by_person(unit):
@@ -171,6 +207,8 @@ def assess(units: Sequence[Unit], model: RiskModel | None = None,
         else:
             signals = unit_signals(unit, stats)
             unit.risk = round(with_floor(model.predict(signals), signals), 3)
+            if unit.risk >= model.high:
+                unit.risk_reasons = explain(unit, signals, model)
 
 
 def summary(units: Sequence[Unit], model: RiskModel | None = None,

@@ -73,7 +73,9 @@ def _risk_note(unit: Unit) -> tuple[str, str, int] | None:
     if unit.risk is None or unit.risk == VOUCHED_RISK:
         return None
     if unit.risk >= load_model().high:
-        return ("tmpipe-risk", f"risk {unit.risk:.2f}: high, check this segment first", 1)
+        why = f" ({'; '.join(unit.risk_reasons)})" if unit.risk_reasons else ""
+        return ("tmpipe-risk", f"risk {unit.risk:.2f}: high, check this segment first{why}",
+                1)
     return ("tmpipe-risk", f"risk {unit.risk:.2f}", 3)
 
 

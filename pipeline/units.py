@@ -214,6 +214,7 @@ class Unit:
     postedit: dict[str, float] = field(default_factory=dict)  # effort: ter, chrf, chars
     confidence: dict[str, float] = field(default_factory=dict)  # Translation.confidence
     risk: float | None = None  # estimated chance the target is poor (pipeline.risk)
+    risk_reasons: list[str] = field(default_factory=list)  # why it is high, in words
     target_codes: CodedText | None = None  # inline codes as the engine placed them
 
     @property

@@ -16,7 +16,7 @@ with warnings.catch_warnings():  # Starlette 1.10 would rather have httpx2
 from pipeline.errors import UserError
 from pipeline.review import access_token, is_loopback, open_workspace
 from pipeline.review.app import CSP, MAX_BODY, create_app
-from pipeline.risk import VOUCHED_RISK
+from pipeline.risk import VOUCHED_RISK, load_model
 
 TOKEN = "test-token-0123456789"
 HEADERS = {"X-Tmpipe-Token": TOKEN}
@@ -84,6 +84,10 @@ def test_listing_has_every_unit_with_state_origin_and_flags(client) -> None:
     hostile = [u for u in data["units"] if any(x in u["target"] for x in XSS)]
     assert len(hostile) == 3  # the texts come back as data, unchanged
     assert "term-violation" not in data["checks"]
+    assert data["risk_high"] == load_model().high and data["has_risk"]
+    for unit in data["units"]:
+        assert isinstance(unit["risk"], float) and isinstance(unit["risk_reasons"], list)
+        assert bool(unit["risk_reasons"]) <= (unit["risk"] >= data["risk_high"])
 
 
 def test_confirm_reruns_qa_and_glossary_at_once(client, store) -> None:

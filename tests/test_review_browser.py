@@ -78,8 +78,10 @@ EDITS = {1: "Wuzhen Summit of the World Internet Conference opens.",
 
 def edit_confirm_and_reload(page, edits: dict[int, str]) -> None:
     """Type each edit, confirm it (Ctrl+Enter moves on), reload, and check the page shows
-    every edit as translated."""
+    every edit as translated, at the risk of a target a person vouched for."""
     go_to(page, 1)
+    chip = page.query_selector('.row.unit[data-n="1"] .chip.risk')
+    assert chip.inner_text().startswith("risk ") and chip.get_attribute("title")
     for n, text in edits.items():
         assert active(page) == n
         page.fill(f'.row.unit[data-n="{n}"] textarea', text)
@@ -90,6 +92,7 @@ def edit_confirm_and_reload(page, edits: dict[int, str]) -> None:
     for n, text in edits.items():
         assert target_cell(page, n) == text
         assert page.inner_text(f'.row.unit[data-n="{n}"] .state') == "translated"
+        assert page.inner_text(f'.row.unit[data-n="{n}"] .chip.risk') == "risk 0.02"
 
 
 def test_edit_three_segments_confirm_and_reload(page, served) -> None:

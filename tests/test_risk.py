@@ -26,6 +26,7 @@ from pipeline.risk import (
     VOUCHED_RISK,
     RiskModel,
     assess,
+    explain,
     load_model,
     settle,
     unit_signals,
@@ -107,6 +108,30 @@ def test_committed_model_ranks_broken_segments_above_clean_ones() -> None:
     assert units[3].risk > max(clean) and units[5].risk > max(clean)
 
 
+def test_high_risk_units_say_why_in_words() -> None:
+    units = _units()
+    units[3].target = "The summit of meeting 4."
+    units[5].target = "The summit opened in 乌镇 on Tuesday with 领导人 attending."
+    run_checks(units)
+    assess(units)
+    model = load_model()
+    assert units[3].risk >= model.high and units[5].risk >= model.high
+    assert units[3].risk_reasons == [
+        "QA error: omission", "shorter than this document's translations usually are",
+        "source words with no rendering found: 开幕, 来自, 国家, 领导人"]
+    assert "QA error: untranslated" in units[5].risk_reasons
+    assert all(not u.risk_reasons for u in units if u.risk < model.high)
+    stats = document_stats(units)
+    assert explain(units[0], unit_signals(units[0], stats), model) == []  # nothing stands out
+    from pipeline.roundtrip import _risk_note
+
+    note = _risk_note(units[3])
+    assert note[2] == 1 and note[1].endswith(f"({'; '.join(units[3].risk_reasons)})")
+    assert settle([units[3]]) == 0  # unconfirmed MT keeps its risk and reasons
+    units[3].state = "approved"
+    assert settle([units[3]]) == 1 and units[3].risk_reasons == []
+
+
 def test_human_exact_match_is_low_risk_and_empty_target_is_certain() -> None:
     units = _units()
     units[0].origin = "tm-exact"
@@ -177,6 +202,11 @@ def test_risk_is_in_the_report_tmx_and_memory(tmp_path: Path) -> None:
     assert report["risk"]["high"] == load_model().high and report["risk"]["high_units"] >= 1
     _, units = read_units_tmx(out / "doc.tmx")
     assert [u.risk for u in units] == [pytest.approx(u.risk, abs=1e-3) for u in result.units]
+    assert [u.risk_reasons for u in units] == [u.risk_reasons for u in result.units]
+    worst = report["units"][3]
+    assert worst["risk_reasons"] and worst["risk_reasons"] == result.units[3].risk_reasons
+    assert f"why: {worst['risk_reasons'][0]}" in (out / "report.html").read_text(
+        encoding="utf-8")
     with TranslationMemory(tmp_path / "tm.sqlite") as tm:
         stored = {u.source: float(u.props["x-risk"]) for u in tm.iter_units()}
     assert stored[SOURCES[3]] == pytest.approx(risks[4], abs=1e-3)

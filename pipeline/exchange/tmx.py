@@ -608,6 +608,7 @@ def unit_props(unit: Unit, doc_id: str) -> dict[str, str]:
         "x-mt-target": unit.mt_target if unit.mt_target != unit.target else "",
         **{f"x-pe-{name}": _fmt_float(value) for name, value in unit.postedit.items()},
         "x-risk": f"{unit.risk:.3f}" if unit.risk is not None else "",
+        "x-risk-why": " | ".join(unit.risk_reasons),
     }
     props.update({k: v for k, v in optional.items() if v})
     return props
@@ -758,6 +759,7 @@ def tu_to_unit(tu: TU, number: int) -> Unit:
         changed_by=props.get("x-changed-by", ""),
         mt_target=props.get("x-mt-target", ""),
         risk=_float_prop(props, "x-risk"),
+        risk_reasons=[r for r in props.get("x-risk-why", "").split(" | ") if r],
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -55,6 +55,7 @@ class Row:
     previous: str | None
     checked: str = ""  # the text the unit's flags were computed for
     risk: float | None = None
+    risk_reasons: list[str] = field(default_factory=list)
     record: Record | None = None
     view: dict | None = None  # the grid's dict, until the record or the flags change
 
@@ -110,9 +111,20 @@ def _rows(report: dict, glossary: Glossary | None) -> list[Row]:
                                                         if f.check in DRAFT_CHECKS],
                         previous=str(last["source"]) if same_paragraph else None,
                         risk=item.get("risk") if isinstance(item.get("risk"), int | float)
-                        else None))
+                        else None,
+                        risk_reasons=[str(r) for r in item.get("risk_reasons") or []
+                                      if isinstance(r, str)]))
         last = item
     return rows
+
+
+def _risk_view(row: Row, record: Record | None) -> dict:
+    """The run's risk and its reasons, or the vouched risk once a person wrote or confirmed
+    the unit."""
+    if row.risk is not None and record and (record.origin == "human"
+                                            or record.state in CONFIRMED_STATES):
+        return {"risk": VOUCHED_RISK, "risk_reasons": []}
+    return {"risk": row.risk, "risk_reasons": list(row.risk_reasons)}
 
 
 class Workspace:
@@ -128,6 +140,9 @@ class Workspace:
         self.qa_ignore = tuple(str(c) for c in (report.get("options") or {}).get("qa_ignore")
                                or ())
         self.rows = _rows(report, glossary)
+        risk = report.get("risk")
+        high = risk.get("high") if isinstance(risk, dict) else None
+        self.risk_high: float | None = high if isinstance(high, int | float) else None
         self.by_number = {row.number: row for row in self.rows}
         self.bounds: LengthRange | None = None
         if "length-ratio" not in self.qa_ignore:
@@ -199,8 +214,7 @@ class Workspace:
             "flags": [_flag_dict(f) for f in unit.flags],
             "segment_flags": list(unit.segment.flags),
             "violations": sum(f.check == TERM_CHECK for f in unit.flags),
-            "risk": VOUCHED_RISK if row.risk is not None and record and (
-                record.origin == "human" or record.state in CONFIRMED_STATES) else row.risk,
+            **_risk_view(row, record),
         }
 
     def listing(self) -> dict:
@@ -212,7 +226,8 @@ class Workspace:
         origins = sorted({r["origin"] for r in rows if r["origin"]})
         return {"doc_id": self.doc_id, "reviewer": self.reviewer, "states": list(STATES),
                 "checks": checks, "origins": origins,
-                "has_risk": any(r["risk"] is not None for r in rows), "units": rows}
+                "has_risk": any(r["risk"] is not None for r in rows),
+                "risk_high": self.risk_high, "units": rows}
 
     def _row(self, number: int) -> Row:
         row = self.by_number.get(number)

@@ -40,6 +40,13 @@ async function api(path, options = {}) {
 
 function flagChips(container, unit) {
   container.replaceChildren();
+  if (unit.risk !== null && unit.risk !== undefined) {
+    const high = state.doc && state.doc.risk_high !== null && unit.risk >= state.doc.risk_high;
+    const chip = el("span", "chip risk" + (high ? " high" : ""), `risk ${unit.risk.toFixed(2)}`);
+    chip.title = unit.risk_reasons.length ? `why: ${unit.risk_reasons.join("; ")}`
+      : "estimated chance the translation is poor";
+    container.append(chip);
+  }
   for (const f of unit.flags) {
     const severity = f.check === "engine" ? "info" : f.severity;
     const chip = el("span", "chip " + severity, f.check);
