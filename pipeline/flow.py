@@ -241,6 +241,7 @@ def _reuse_mt(unit: Unit, cached: TMMatch, placed: CodedText | None) -> None:
     unit.engine, unit.model, unit.model_sha256 = cached.engine, cached.model, cached.model_sha256
     unit.flags.extend(Flag("engine", "warning", note) for note in cached.notes)
     unit.retries = cached.retries
+    unit.confidence = dict(cached.confidence)  # the risk score's engine signal
 
 
 # -- translate -------------------------------------------------------------------------------

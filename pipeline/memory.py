@@ -37,7 +37,14 @@ from rapidfuzz.distance import Levenshtein
 
 from . import counts
 from .errors import UserError
-from .exchange.tmx import TU, iter_tus, tmx_date, unit_inline_xml, unit_props
+from .exchange.tmx import (
+    TU,
+    confidence_from_prop,
+    iter_tus,
+    tmx_date,
+    unit_inline_xml,
+    unit_props,
+)
 from .han import has_han
 from .normalize import normalize_key, strip_punctuation
 from .textio import CONTROL_CHARS, MAX_LINE_CHARS
@@ -320,6 +327,12 @@ def _engine_notes(flags_json: str | None) -> tuple[str, ...]:
     """The engine's notes among a stored unit's flags (QA flags are recomputed on reuse)."""
     return tuple(f.get("message", "") for f in _json(flags_json or "", list)
                  if isinstance(f, dict) and f.get("check") == "engine")
+
+
+def _confidence(props_json: str | None) -> dict[str, float]:
+    """The engine's confidence recorded in a stored MT unit's TMX props."""
+    value = _json(props_json or "", dict).get("x-confidence", "")
+    return confidence_from_prop(value) if isinstance(value, str) else {}
 
 
 def _retries(props_json: str | None) -> int:
@@ -873,7 +886,8 @@ class TranslationMemory:
                        unit_id=row[0], model=row[9] or "", notes=_engine_notes(row[10]),
                        retries=_retries(row[11]), state=row[12], changed_by=row[13],
                        leverage=leverage_label(row[5], row[12], row[13]),
-                       source_xml=row[14] or "", target_xml=row[15] or "")
+                       source_xml=row[14] or "", target_xml=row[15] or "",
+                       confidence=_confidence(row[11]))
 
     def _fuzzy_rows(self, key: str, exclude: set[int]) -> list[tuple]:
         ids = self._candidate_ids(key)
@@ -983,8 +997,9 @@ class TranslationMemory:
 
         A changed target becomes origin ``human`` (the MT text it replaced kept in
         ``mt_target``); an unchanged target keeps its origin (MT a person confirmed stays
-        ``mt``) with the new state; the machine's risk estimate (``x-risk``, ``x-risk-why``)
-        is dropped, a person's decision replaces it. The superseded version goes to the
+        ``mt``) with the new state; the machine's risk estimate and its engine signal
+        (``x-risk``, ``x-risk-why``, ``x-confidence``) are dropped, a person's decision
+        replaces them. The superseded version goes to the
         history. Raises :class:`EditConflict` when the unit is no longer at
         ``expected_version``.
         """
@@ -1014,7 +1029,8 @@ class TranslationMemory:
                 "UPDATE units SET target = ?, origin = ?, state = ?, mt_target = ?, "
                 "changed_at = ?, changed_by = ?, version = version + 1, target_xml = "
                 "CASE WHEN ? THEN NULL ELSE target_xml END, props = CASE WHEN json_valid(props)"
-                " THEN json_remove(props, '$.\"x-risk\"', '$.\"x-risk-why\"') ELSE props END "
+                " THEN json_remove(props, '$.\"x-risk\"', '$.\"x-risk-why\"',"
+                " '$.\"x-confidence\"') ELSE props END "
                 "WHERE id = ? AND version = ?",
                 (new_target, origin, state, mt_target, tmx_date(), reviewer, changed,
                  unit_id, expected_version))

@@ -149,6 +149,7 @@ class TMMatch:
     leverage: str = ""  # how the memory's leverage policy shows it, e.g. "MT, approved by Ann"
     source_xml: str = ""  # the stored units' TMX inline markup (inline codes), if any
     target_xml: str = ""
+    confidence: dict[str, float] = field(default_factory=dict)  # an MT unit's, when stored
 
 
 @dataclass(frozen=True)

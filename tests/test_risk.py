@@ -286,3 +286,32 @@ def test_bench_known_bad_judges_a_merged_reference_by_the_groups_text() -> None:
     assert bench.known_bad(first, reference, joined) == []
     assert bench.known_bad(second, reference, f"{first.target} {second.target}") == [
         "dropped"]
+
+
+def test_mt_reused_from_the_memory_keeps_its_engine_confidence_and_risk(tmp_path: Path
+                                                                       ) -> None:
+    from pipeline.exchange.tmx import confidence_from_prop, confidence_prop
+
+    assert confidence_from_prop(confidence_prop({"mean": -0.3125, "tokens": 22})) == {
+        "mean": -0.3125, "tokens": 22.0}
+    assert confidence_from_prop("mean=x;=1;min=-2;low_share=nan") == {"min": -2.0}
+
+    class Confident(ScriptedEngine):
+        def _translate(self, segments, terms):
+            for i, output in super()._translate(segments, terms):
+                output.confidence = {"mean": round(-0.05 * (i + 1), 4), "min": -1.0,
+                                     "tokens": 9}
+                yield i, output
+
+    def run(engine):
+        options = RunOptions(source=_source(tmp_path), doc_id="doc", out_dir=tmp_path / "out",
+                             tm_path=tmp_path / "tm.sqlite", glossary=None)
+        return flow.run(options, Hooks(engine_factory=lambda name, **kw: engine))
+
+    first = run(Confident(_answer))
+    assert all(u.confidence for u in first.units)
+    second = run(ScriptedEngine(lambda request: "never asked"))
+    assert [u.confidence for u in second.units] == [u.confidence for u in first.units]
+    assert [u.risk for u in second.units] == [u.risk for u in first.units]
+    _, read = read_units_tmx(tmp_path / "out" / "doc.tmx")
+    assert [u.confidence for u in read] == [u.confidence for u in first.units]

@@ -18,7 +18,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -575,6 +575,26 @@ def _fmt_float(value: float) -> str:
     return f"{value:.4g}" if abs(value) < 1e4 else str(round(value))
 
 
+def confidence_prop(confidence: Mapping[str, float]) -> str:
+    """``Translation.confidence`` as one prop value (``mean=-0.31;min=-2.2;…``)."""
+    return ";".join(f"{k}={v:.6g}" for k, v in sorted(confidence.items())
+                    if isinstance(v, int | float) and math.isfinite(v))
+
+
+def confidence_from_prop(value: str) -> dict[str, float]:
+    """The inverse of :func:`confidence_prop`; malformed parts are left out."""
+    out: dict[str, float] = {}
+    for part in value.split(";")[:16]:
+        key, _, number = part.partition("=")
+        try:
+            parsed = float(number)
+        except ValueError:
+            continue
+        if key.strip() and math.isfinite(parsed):
+            out[key.strip()] = parsed
+    return out
+
+
 def unit_props(unit: Unit, doc_id: str) -> dict[str, str]:
     """The ``x-*`` TMX props of a pipeline unit (see CONTRACTS.md)."""
     seg = unit.segment
@@ -609,6 +629,7 @@ def unit_props(unit: Unit, doc_id: str) -> dict[str, str]:
         **{f"x-pe-{name}": _fmt_float(value) for name, value in unit.postedit.items()},
         "x-risk": f"{unit.risk:.3f}" if unit.risk is not None else "",
         "x-risk-why": " | ".join(unit.risk_reasons),
+        "x-confidence": confidence_prop(unit.confidence),
     }
     props.update({k: v for k, v in optional.items() if v})
     return props
@@ -760,6 +781,7 @@ def tu_to_unit(tu: TU, number: int) -> Unit:
         mt_target=props.get("x-mt-target", ""),
         risk=_float_prop(props, "x-risk"),
         risk_reasons=[r for r in props.get("x-risk-why", "").split(" | ") if r],
+        confidence=confidence_from_prop(props.get("x-confidence", "")),
     )
 
 
