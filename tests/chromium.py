@@ -13,31 +13,41 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
 
+MISSING = "/usr/bin/chromium missing: run `make browser` (Debian chromium)"
+
 #: Marks for a module of browser tests: skipped, with the reason, where Chromium is missing.
 BROWSER_MARKS = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="/usr/bin/chromium missing: run `make browser` (Debian chromium)"),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=MISSING),
 ]
+
+
+@contextmanager
+def launched_browser() -> Iterator[object]:
+    """Headless Debian Chromium through Playwright; skips the test where either is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip(MISSING)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @contextmanager
 def open_page(path: Path) -> Iterator[tuple[object, list[str], list[str]]]:
     """Open ``path`` in headless Chromium; yield the page, requested URLs and page errors."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     requests: list[str] = []
     errors: list[str] = []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+    with launched_browser() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.on("request", lambda request: requests.append(request.url))
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(path.as_uri())
         page.wait_for_load_state("load")
-        try:
-            yield page, requests, errors
-        finally:
-            browser.close()
+        yield page, requests, errors
 
 
 def visible_numbers(page) -> list[int]:

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from test_memory import _unit
 
 from pipeline.errors import UserError
 from pipeline.exchange.tmx import TU
@@ -16,15 +17,10 @@ from pipeline.memory import (
     choose_leverage,
     leverage_label,
 )
-from pipeline.units import Segment, TMMatch, Unit
+from pipeline.units import TMMatch
 
 SCHEMA1 = Path(__file__).parent / "data" / "memory-schema1.sqlite"
 MT = {"engine": "fake", "model": "fake-model", "model_sha256": "0" * 64}
-
-
-def _unit(number: int, source: str, target: str, origin: str = "mt", **kw) -> Unit:
-    seg = Segment(number=number, paragraph=1, text=source, spans=[(0, len(source))])
-    return Unit(segment=seg, target=target, origin=origin, **kw)
 
 
 @pytest.fixture

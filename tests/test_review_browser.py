@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from chromium import ARGS, BROWSER_MARKS, CHROMIUM
+from chromium import BROWSER_MARKS, launched_browser
 from review_fixtures import GLOSSARY, XSS, StoreDouble, make_long_run, make_run
 
 from pipeline.review import BackgroundServer, open_workspace
@@ -25,11 +25,8 @@ def served(tmp_path_factory) -> Iterator[tuple[BackgroundServer, StoreDouble]]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+    with launched_browser() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chromium import ARGS, BROWSER_MARKS, CHROMIUM
+from chromium import BROWSER_MARKS, launched_browser
 from click.testing import CliRunner
 from conftest import REPO
 from review_fixtures import DOC_ID, GLOSSARY, make_run
@@ -49,13 +49,8 @@ def served(tmp_path_factory) -> Iterator[tuple[BackgroundServer, Memory]]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium missing: run `make browser` (Debian chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+    with launched_browser() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
