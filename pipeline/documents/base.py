@@ -133,8 +133,9 @@ def segment_paragraphs(paragraphs: Sequence[Paragraph], options: SegmentOptions 
     return text, document, kept
 
 
-def paragraph_targets(document: SourceDocument, units: Sequence[Unit]) -> dict[int, Any]:
-    """The English of each paragraph (by 0-based index) with its codes placed.
+def paragraph_targets(document: SourceDocument, units: Sequence[Unit]
+                      ) -> list[tuple[Paragraph, Any]]:
+    """Each paragraph that has segments, with its English and the codes placed in it.
 
     A segment without a translation keeps its source text, so nothing is dropped.
     """
@@ -149,7 +150,8 @@ def paragraph_targets(document: SourceDocument, units: Sequence[Unit]) -> dict[i
             coded = placed_codes(segment.codes, segment.text,
                                  _identity(segment.codes, segment.text))
         parts.setdefault(segment.paragraph - 1, []).append(coded)
-    return {index: join_paragraph(items) for index, items in parts.items()}
+    return [(document.paragraphs[index], join_paragraph(items))
+            for index, items in parts.items()]
 
 
 def _identity(codes: Sequence[InlineCode], text: str):

@@ -354,9 +354,7 @@ class DocxFormat(DocumentFormat):
         return SourceDocument(path, self, text, segmented, kept, document)
 
     def write(self, document: SourceDocument, units: Sequence[Unit], out_path: Path) -> None:
-        targets = paragraph_targets(document, units)
-        for index, coded in targets.items():
-            paragraph = document.paragraphs[index]
+        for paragraph, coded in paragraph_targets(document, units):
             rebuild(paragraph.handle, coded.text, coded.codes, paragraph.natives)
         buffer = io.BytesIO()
         document.tree.save(buffer)

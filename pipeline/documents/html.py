@@ -306,9 +306,7 @@ class HtmlFormat(DocumentFormat):
         return SourceDocument(path, self, plain, segmented, kept, root)
 
     def write(self, document: SourceDocument, units: Sequence[Unit], out_path: Path) -> None:
-        targets = paragraph_targets(document, units)
-        for index, coded in targets.items():
-            paragraph = document.paragraphs[index]
+        for paragraph, coded in paragraph_targets(document, units):
             rebuild(paragraph.handle, coded.text, coded.codes, paragraph.natives)
         root = document.tree
         _set_english(root)

@@ -187,8 +187,7 @@ class MarkdownFormat(DocumentFormat):
         source, cells = document.tree
         lines = source.split("\n")
         rendered: dict[int, str] = {}
-        for index, coded in paragraph_targets(document, units).items():
-            paragraph = document.paragraphs[index]
+        for paragraph, coded in paragraph_targets(document, units):
             rendered[id(paragraph)] = render(coded.text, coded.codes, paragraph.natives)
         replace: dict[int, str | None] = {}
         for paragraph in document.paragraphs:
