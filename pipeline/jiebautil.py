@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import lru_cache
 from typing import Any
 
 _LOCK = threading.Lock()
@@ -40,3 +41,13 @@ def stock_pos_tokenizer() -> Any:
 
             _POS = pseg.POSTokenizer(tokenizer)
     return _POS
+
+
+@lru_cache(maxsize=1024)
+def pos_cut(text: str) -> tuple[tuple[str, str], ...]:
+    """``text`` as ``(word, part-of-speech tag)`` pairs from :func:`stock_pos_tokenizer`.
+
+    Cached: the engine's name and word repairs, QA's content words and the risk score's
+    dictionary check each cut the same segments.
+    """
+    return tuple((pair.word, pair.flag) for pair in stock_pos_tokenizer().cut(text))

@@ -118,12 +118,12 @@ class Coverage:
 def coverage(source: str, target: str,
              lexicon: dict[str, tuple[str, ...]] | None = None) -> Coverage:
     """The dictionary coverage of ``source`` by ``target``."""
-    from .jiebautil import stock_pos_tokenizer
+    from .jiebautil import pos_cut
 
     lexicon = load_lexicon() if lexicon is None else lexicon
     found = target_prefixes(target)
     known, missing = 0, []
-    for word, flag in stock_pos_tokenizer().cut(source):
+    for word, flag in pos_cut(source):
         if flag[:1] not in _CHECKED_POS or not has_han(word):
             continue
         stems = lexicon.get(word)

@@ -247,9 +247,9 @@ _CONTENT_POS = frozenset("nvamtsjliex")
 
 def source_content_words(text: str) -> list[str]:
     """Content words of a Chinese text (jieba, stock dictionary, by part of speech)."""
-    from .jiebautil import stock_pos_tokenizer
+    from .jiebautil import pos_cut
 
-    return [w for w, flag in stock_pos_tokenizer().cut(text)
+    return [w for w, flag in pos_cut(text)
             if w.strip() and flag[:1] in _CONTENT_POS and not _is_punct(w)]
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..han import HAN_RUN, is_han
-from ..jiebautil import stock_pos_tokenizer
+from ..jiebautil import pos_cut
 
 _FENCE = re.compile(r"^```[\w-]*\s*\n?(.*?)\n?```\s*$", re.S)
 _LABEL = re.compile(
@@ -151,9 +151,9 @@ def source_words(source: str, left: Sequence[str]) -> list[tuple[str, str]]:
     The model often half-translates a word (乌镇 → "U镇"), so the whole source word is named.
     """
     found: dict[str, str] = {}
-    for token in stock_pos_tokenizer().cut(source):
-        if any(token.word in w or w in token.word for w in left):
-            found.setdefault(token.word, token.flag)
+    for word, flag in pos_cut(source):
+        if any(word in w or w in word for w in left):
+            found.setdefault(word, flag)
     return list(found.items()) or [(w, "") for w in left]
 
 

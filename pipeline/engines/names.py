@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..han import HAN_RUN
-from ..jiebautil import stock_pos_tokenizer, stock_tokenizer
+from ..jiebautil import pos_cut, stock_tokenizer
 from ..units import Term
 
 #: Compound surnames (two characters), checked before single ones.
@@ -120,8 +120,7 @@ def name_terms(source: str, terms: Sequence[Term] = ()) -> list[Term]:
     """
     covered = [t.source for t in terms if t.source]
     out: dict[str, Term] = {}
-    for token in stock_pos_tokenizer().cut(source):
-        word, flag = token.word, token.flag
+    for word, flag in pos_cut(source):
         if word in out or flag not in ("nr", "ns"):
             continue
         if any(word in c or c in word for c in covered):
