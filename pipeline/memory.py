@@ -329,16 +329,12 @@ def _engine_notes(flags_json: str | None) -> tuple[str, ...]:
                  if isinstance(f, dict) and f.get("check") == "engine")
 
 
-def _confidence(props_json: str | None) -> dict[str, float]:
-    """The engine's confidence recorded in a stored MT unit's TMX props."""
-    value = _json(props_json or "", dict).get("x-confidence", "")
-    return confidence_from_prop(value) if isinstance(value, str) else {}
-
-
-def _retries(props_json: str | None) -> int:
-    """The engine retries recorded in a stored unit's TMX props."""
-    value = _json(props_json or "", dict).get("x-retries", "0")
-    return counts.count(value) or 0
+def _engine_record(props_json: str | None) -> tuple[int, dict[str, float]]:
+    """The engine retries and confidence recorded in a stored unit's TMX props."""
+    props = _json(props_json or "", dict)
+    retries, confidence = props.get("x-retries", "0"), props.get("x-confidence", "")
+    return (counts.count(retries) or 0,
+            confidence_from_prop(confidence) if isinstance(confidence, str) else {})
 
 
 def score_fuzzy(query_key: str, tm_key: str) -> tuple[float, tuple[str, ...]]:
@@ -881,13 +877,14 @@ class TranslationMemory:
 
     @staticmethod
     def _match(row: tuple, score: float, kind: str, differences: tuple[str, ...]) -> TMMatch:
+        retries, confidence = _engine_record(row[11])
         return TMMatch(source=row[1], target=row[2], score=score, kind=kind, origin=row[5],
                        engine=row[6], model_sha256=row[7], differences=differences,
                        unit_id=row[0], model=row[9] or "", notes=_engine_notes(row[10]),
-                       retries=_retries(row[11]), state=row[12], changed_by=row[13],
+                       retries=retries, state=row[12], changed_by=row[13],
                        leverage=leverage_label(row[5], row[12], row[13]),
                        source_xml=row[14] or "", target_xml=row[15] or "",
-                       confidence=_confidence(row[11]))
+                       confidence=confidence)
 
     def _fuzzy_rows(self, key: str, exclude: set[int]) -> list[tuple]:
         ids = self._candidate_ids(key)

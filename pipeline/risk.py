@@ -165,14 +165,17 @@ def load_model(path: Path = MODEL_PATH) -> RiskModel:
     return RiskModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
+def decided_by_person(origin: str, state: str) -> bool:
+    """Whether a stored target is a person's: written by one, or confirmed by one."""
+    return origin == "human" or state in CONFIRMED_STATES
+
+
 def vouched_by_person(unit: Unit) -> bool:
     """Whether a person wrote or confirmed the target: a human target, machine translation
     in a confirmed state, or a memory match of 100 % or more of a human, imported or
     confirmed unit whose source differs in nothing a reviewer must fix (a number)."""
-    if unit.origin == "human":
-        return True
-    if unit.origin == "mt":
-        return unit.state in CONFIRMED_STATES
+    if unit.origin in ("human", "mt"):
+        return decided_by_person(unit.origin, unit.state)
     if unit.origin in ("tm-exact", "tm-context"):
         match = unit.tm_match
         if match is None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from ..errors import UserError
 from ..glossary import Glossary, verify_terms
 from ..qa import TERM_CHECK, LengthRange, check_length_ratio, learn_length_range, run_checks
-from ..risk import VOUCHED_RISK
+from ..risk import VOUCHED_RISK, decided_by_person
 from ..translate import flag_term_violations
 from ..units import CONFIRMED_STATES, STATES, Flag, Segment, Unit
 from .store import Conflict, Record, Store
@@ -121,8 +121,7 @@ def _rows(report: dict, glossary: Glossary | None) -> list[Row]:
 def _risk_view(row: Row, record: Record | None) -> dict:
     """The run's risk and its reasons, or the vouched risk once a person wrote or confirmed
     the unit."""
-    if row.risk is not None and record and (record.origin == "human"
-                                            or record.state in CONFIRMED_STATES):
+    if row.risk is not None and record and decided_by_person(record.origin, record.state):
         return {"risk": VOUCHED_RISK, "risk_reasons": []}
     return {"risk": row.risk, "risk_reasons": list(row.risk_reasons)}
 
